@@ -1,0 +1,38 @@
+package dev.bicross.engine.kernel;
+
+/**
+ * The numeric operations of a BERT encoder on packed activations. Activations are row-major {@code float[]}
+ * with one row per token; the sequences of a batch are packed back to back with no padding, and
+ * {@code seqOffsets} (length = sequences + 1) gives each sequence's first row.
+ *
+ * <p>Two implementations: a scalar one, the readable reference and the test oracle, and a Vector API one.
+ * Implementations are thread-safe and may parallelise internally.
+ */
+public interface Kernels {
+
+    /** Short name for logs and benchmarks, e.g. {@code "scalar"} or {@code "vector-512"}. */
+    String name();
+
+    /** Repacks W (out × in, row-major, PyTorch orientation) for {@link #linear}; called once per weight at load. */
+    PackedWeights pack(float[] weight, int out, int in);
+
+    /**
+     * y (rows × out) = epilogue(x (rows × in) · Wᵀ + bias). {@code bias} may be null.
+     * {@code x} and {@code y} must not overlap.
+     */
+    void linear(float[] x, int rows, PackedWeights w, float[] bias, Epilogue epilogue, float[] y);
+
+    /**
+     * x = LayerNorm(x + residual) row by row over {@code dim} features, in place; {@code residual} may be null.
+     * LayerNorm(z) = (z − mean) / sqrt(var + eps) · gamma + beta, with the biased variance.
+     */
+    void addLayerNorm(float[] x, float[] residual, int rows, int dim, float[] gamma, float[] beta, float eps);
+
+    /**
+     * Bidirectional multi-head self-attention over packed sequences. {@code qkv} has one row of
+     * {@code 3 · heads · headDim} per token: the query, then the key, then the value projections (bias included).
+     * Each token attends to every token of its own sequence: out = softmax(q·kᵀ / √headDim) · v per head,
+     * written to {@code out} (tokens × heads · headDim) with heads side by side.
+     */
+    void attention(float[] qkv, int[] seqOffsets, int heads, int headDim, float[] out);
+}
