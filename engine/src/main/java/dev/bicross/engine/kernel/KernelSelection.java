@@ -1,0 +1,59 @@
+package dev.bicross.engine.kernel;
+
+import java.lang.System.Logger.Level;
+import java.util.Locale;
+
+/** Picks the process-wide {@link Kernels} from system properties, once. */
+final class KernelSelection {
+
+    static final String KERNELS_PROPERTY = "bicross.kernels";
+    static final String THREADS_PROPERTY = "bicross.threads";
+
+    private static final System.Logger LOG = System.getLogger("dev.bicross.engine.kernel");
+
+    private KernelSelection() {
+    }
+
+    private static final class Holder {
+        static final Kernels SHARED = choose();
+    }
+
+    static Kernels shared() {
+        return Holder.SHARED;
+    }
+
+    /** Worker threads for parallel kernels: {@code bicross.threads}, default the number of available processors. */
+    static int threads() {
+        String value = System.getProperty(THREADS_PROPERTY);
+        if (value == null || value.isBlank()) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        try {
+            int threads = Integer.parseInt(value.trim());
+            if (threads >= 1) {
+                return threads;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-D" + THREADS_PROPERTY + "=" + value + ": expected a positive integer");
+    }
+
+    private static Kernels choose() {
+        String requested = System.getProperty(KERNELS_PROPERTY, "vector").trim().toLowerCase(Locale.ROOT);
+        Kernels kernels = switch (requested) {
+            case "scalar" -> new ScalarKernels();
+            case "vector" -> vectorOrScalar();
+            default -> throw new IllegalArgumentException("-D" + KERNELS_PROPERTY + "=" + requested
+                    + ": unknown kernels (bicross supports scalar, vector)");
+        };
+        LOG.log(Level.INFO, "bicross kernels: {0}", kernels.name());
+        return kernels;
+    }
+
+    private static Kernels vectorOrScalar() {
+        // The vector kernels are not written yet; the scalar ones are the correct (slow) stand-in.
+        LOG.log(Level.INFO, "bicross kernels: vector kernels unavailable, using scalar");
+        return new ScalarKernels();
+    }
+}
