@@ -101,6 +101,36 @@ class BertModelTest {
     }
 
     @Test
+    void concurrentCallsGiveTheSameResultsAsSequentialOnes() throws Exception {
+        TinyBert bert = TinyBert.small(11);
+        BertModel model = BertModel.load(bert.write(tmp, "", SafetensorsWriter.Dtype.F32), KERNELS);
+        int threads = 4;
+        PackedBatch[] batches = new PackedBatch[threads];
+        float[][] expected = new float[threads][];
+        for (int i = 0; i < threads; i++) {
+            int[][][] batch = randomBatch(bert, 100 + i, 3 + 5 * i, 24 - 3 * i, 1 + i);
+            batches[i] = pack(batch[0], batch[1]);
+            expected[i] = model.forward(batches[i]);
+        }
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(threads)) {
+            var futures = new java.util.ArrayList<java.util.concurrent.Future<Boolean>>();
+            for (int i = 0; i < threads; i++) {
+                int which = i;
+                futures.add(pool.submit(() -> {
+                    boolean same = true;
+                    for (int repeat = 0; repeat < 20; repeat++) {
+                        same &= java.util.Arrays.equals(expected[which], model.forward(batches[which]));
+                    }
+                    return same;
+                }));
+            }
+            for (var f : futures) {
+                assertTrue(f.get(), "a concurrent forward pass differed from the sequential one");
+            }
+        }
+    }
+
+    @Test
     void bertPrefixedCheckpointLoadsTheSameWeights() throws IOException {
         TinyBert bert = TinyBert.small(5);
         BertModel plain = BertModel.load(bert.write(tmp.resolve("plain"), "", SafetensorsWriter.Dtype.F32), KERNELS);
