@@ -47,13 +47,23 @@ final class KernelSelection {
             default -> throw new IllegalArgumentException("-D" + KERNELS_PROPERTY + "=" + requested
                     + ": unknown kernels (bicross supports scalar, vector)");
         };
-        LOG.log(Level.INFO, "bicross kernels: {0}", kernels.name());
+        LOG.log(Level.INFO, "bicross kernels: {0}", kernels.name()
+                + (kernels instanceof VectorKernels v ? ", " + v.threads() + " threads" : ""));
         return kernels;
     }
 
     private static Kernels vectorOrScalar() {
-        // The vector kernels are not written yet; the scalar ones are the correct (slow) stand-in.
-        LOG.log(Level.INFO, "bicross kernels: vector kernels unavailable, using scalar");
-        return new ScalarKernels();
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            LOG.log(Level.WARNING, "bicross kernels: Vector API unavailable (start the JVM with "
+                    + "--add-modules jdk.incubator.vector), falling back to scalar kernels");
+            return new ScalarKernels();
+        }
+        try {
+            return new VectorKernels(threads());
+        } catch (LinkageError e) {
+            LOG.log(Level.WARNING, "bicross kernels: Vector API unusable ({0}), falling back to scalar kernels",
+                    e.toString());
+            return new ScalarKernels();
+        }
     }
 }

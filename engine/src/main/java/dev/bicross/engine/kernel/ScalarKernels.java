@@ -6,16 +6,21 @@ import java.util.Objects;
  * The reference implementation of {@link Kernels}: plain loops that read like the equations, single-threaded.
  * It is the oracle the vector kernels are tested against, and the fallback when the Vector API is unavailable.
  *
- * <p>Precision choices: {@link #linear} accumulates in {@code float} in index order, as a naive C loop would, so
- * it sees the same kind of rounding as the vector kernel and differs from it only by summation order and FMA
- * rounding (differential tolerances therefore scale with the reduction length). Layer-norm statistics, softmax
- * and erf are computed in {@code double}: they are cheap, and the oracle should be the more exact side there.
+ * <p>Precision: the oracle should be the exact side of every differential test, so sums (the dot products of
+ * {@link #linear} and attention, layer-norm statistics, softmax) and erf are computed in {@code double} and
+ * rounded to float once. A float-accumulating oracle would itself be off by tens of ulps on 1536-long dot
+ * products, and the tests would measure the sum of both errors rather than the vector kernel's.
  * Thread-safe (stateless).
  */
 public final class ScalarKernels implements Kernels {
 
     @Override
     public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public String toString() {
         return "scalar";
     }
 
@@ -40,14 +45,14 @@ public final class ScalarKernels implements Kernels {
             int xRow = r * in;
             for (int o = 0; o < out; o++) {
                 int wRow = o * in;
-                float acc = 0f;
+                double acc = 0;
                 for (int k = 0; k < in; k++) {
-                    acc += x[xRow + k] * w[wRow + k];
+                    acc += (double) x[xRow + k] * w[wRow + k];
                 }
                 if (bias != null) {
                     acc += bias[o];
                 }
-                y[r * out + o] = apply(epilogue, acc);
+                y[r * out + o] = apply(epilogue, (float) acc);
             }
         }
     }
@@ -106,9 +111,9 @@ public final class ScalarKernels implements Kernels {
                     double max = Double.NEGATIVE_INFINITY;
                     for (int j = 0; j < length; j++) {
                         int kRow = (first + j) * stride + kOff;
-                        float dot = 0f;
+                        double dot = 0;
                         for (int d = 0; d < headDim; d++) {
-                            dot += qkv[qRow + d] * qkv[kRow + d];
+                            dot += (double) qkv[qRow + d] * qkv[kRow + d];
                         }
                         p[j] = dot * scale;
                         max = Math.max(max, p[j]);
@@ -131,9 +136,26 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
-    /** GELU, exact erf form: 0.5·z·(1 + erf(z/√2)), evaluated in double. */
+    /**
+     * GELU, exact erf form: 0.5·z·(1 + erf(z/√2)), evaluated in double as 0.5·z·erfc(−z/√2), which keeps its
+     * relative accuracy for very negative z where 1 + erf would cancel.
+     */
     public static float gelu(float z) {
-        return (float) (0.5 * z * (1.0 + erf(z / Math.sqrt(2.0))));
+        return (float) (0.5 * z * erfc(-z / Math.sqrt(2.0)));
+    }
+
+    /** The complementary error function 1 − erf(x), with relative accuracy in the right tail. */
+    public static double erfc(double x) {
+        if (Double.isNaN(x)) {
+            return x;
+        }
+        if (x >= 3.0) {
+            return erfcLarge(x);
+        }
+        if (x <= -3.0) {
+            return 2.0 - erfcLarge(-x);
+        }
+        return 1.0 - erf(x);
     }
 
     private static final double TWO_OVER_SQRT_PI = 2.0 / Math.sqrt(Math.PI);
