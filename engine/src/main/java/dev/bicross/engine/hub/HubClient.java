@@ -26,8 +26,8 @@ import java.util.regex.Pattern;
 
 /**
  * Talks to a Hugging Face Hub the way {@code huggingface_hub} does: a HEAD on {@code /{repo}/resolve/{rev}/{file}}
- * that follows only relative redirects (a renamed repository) and reads the file's identity from the Hub's own
- * answer (an LFS file's 302 carries {@code X-Linked-Etag}/{@code X-Linked-Size}), then a GET on the CDN location,
+ * that follows only redirects staying on the Hub's host (a renamed repository) and reads the file's identity from the
+ * Hub's own answer (an LFS file's 302 carries {@code X-Linked-Etag}/{@code X-Linked-Size}), then a GET on the CDN location,
  * resumed with {@code Range} when a partial download exists. The token is sent to the endpoint's origin only.
  * <p>
  * {@link HttpURLConnection} rather than {@code HttpClient}: its read timeout bounds every read of a body, so a
@@ -71,14 +71,15 @@ final class HubClient {
             int status = send(connection, id, url);
             if (status >= 300 && status < 400) {
                 URI target = location(connection, url);
-                if (isRelative(connection.getHeaderField("Location"))) {
-                    url = target; // a renamed repository: ask again at the new name
+                if (sameHost(url, target)) {
+                    url = target; // e.g. a renamed repository: ask again at the new name
                     continue;
                 }
-                return Optional.of(describe(connection, id, file, target)); // a CDN: the Hub's answer has the metadata
+                // A CDN or storage host: the Hub's own answer carries the metadata, and the token stays home.
+                return Optional.of(describe(connection, id, file, target, true));
             }
             if (status == 200) {
-                return Optional.of(describe(connection, id, file, url));
+                return Optional.of(describe(connection, id, file, url, false));
             }
             return refusal(connection, status, id, revision, file, url);
         }
@@ -307,13 +308,14 @@ final class HubClient {
                 + " (check the name, or set HF_TOKEN for a private/gated model)");
     }
 
-    private RemoteFile describe(HttpURLConnection connection, ModelId id, String file, URI location)
-            throws HubException {
+    private RemoteFile describe(HttpURLConnection connection, ModelId id, String file, URI location,
+                                boolean redirect) throws HubException {
         String commit = connection.getHeaderField("X-Repo-Commit");
         String linkedEtag = connection.getHeaderField("X-Linked-Etag");
         String etag = normalizeEtag(linkedEtag != null ? linkedEtag : connection.getHeaderField("ETag"));
         String linkedSize = connection.getHeaderField("X-Linked-Size");
-        long size = linkedSize != null ? parseSize(linkedSize) : connection.getContentLengthLong();
+        // A redirect's Content-Length is that of its own (empty) body, not the file's.
+        long size = linkedSize != null ? parseSize(linkedSize) : redirect ? -1 : connection.getContentLengthLong();
         String where = config.endpoint() + " (for '" + id + "' " + file + ")";
         if (commit == null || !ModelId.isCommitHash(commit.strip())) {
             throw new HubException(Reason.PROTOCOL, where + " sent no valid X-Repo-Commit header ('" + commit
@@ -374,14 +376,9 @@ final class HubClient {
         }
     }
 
-    /** A Location without scheme and host stays on the Hub; huggingface_hub follows only those on HEAD. */
-    private static boolean isRelative(String location) {
-        try {
-            URI uri = new URI(location);
-            return !uri.isAbsolute() && uri.getRawAuthority() == null;
-        } catch (URISyntaxException e) {
-            return false;
-        }
+    /** Redirects that stay on the Hub's host are followed on HEAD, as {@code huggingface_hub} does; others are not. */
+    private static boolean sameHost(URI from, URI to) {
+        return from.getHost() != null && from.getHost().equalsIgnoreCase(to.getHost());
     }
 
     static boolean sameOrigin(URI a, URI b) {

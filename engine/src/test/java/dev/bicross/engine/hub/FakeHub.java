@@ -54,15 +54,26 @@ final class FakeHub implements AutoCloseable {
     private int commitCounter;
 
     FakeHub() throws IOException {
-        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-        hub = HttpServer.create(loopback, 0);
-        cdn = HttpServer.create(loopback, 0);
+        hub = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        cdn = createCdnServer();
         hub.createContext("/", this::serveHub);
         cdn.createContext("/", this::serveCdn);
         hub.setExecutor(executor);
         cdn.setExecutor(executor);
         hub.start();
         cdn.start();
+    }
+
+    /**
+     * The CDN listens on 127.0.0.2 where the system routes it (Linux routes all of 127/8 to loopback), so that it is
+     * another host, as a real CDN is; elsewhere it falls back to another port of 127.0.0.1 (another origin).
+     */
+    private static HttpServer createCdnServer() throws IOException {
+        try {
+            return HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 2}), 0), 0);
+        } catch (IOException e) {
+            return HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        }
     }
 
     URI endpoint() {
@@ -190,7 +201,8 @@ final class FakeHub implements AutoCloseable {
                 exchange.getResponseHeaders().set("X-Linked-Size", Long.toString(content.length));
                 exchange.getResponseHeaders().set("ETag", "\"" + gitBlobSha1(("pointer " + sha).getBytes()) + "\"");
                 exchange.getResponseHeaders().set("Location",
-                        "http://127.0.0.1:" + cdn.getAddress().getPort() + "/lfs/" + sha + "?X-Signature=secret");
+                        "http://" + cdn.getAddress().getAddress().getHostAddress() + ":" + cdn.getAddress().getPort()
+                                + "/lfs/" + sha + "?X-Signature=secret");
                 send(exchange, 302, null);
                 return;
             }

@@ -102,6 +102,7 @@ class ModelResolverTest {
 
         // The weights came from the CDN, not the Hub; progress reached the full size.
         assertEquals(1, hub.requests("cdn", "GET").size());
+        assertEquals(List.of(), hub.requests("cdn", "HEAD"), "metadata comes from the Hub's own 302");
         assertTrue(hub.requests("hub", "GET").stream().noneMatch(r -> r.path().endsWith("model.safetensors")));
         assertEquals(WEIGHT_BYTES, progress.getLast()[0]);
         assertEquals(WEIGHT_BYTES, progress.getLast()[1]);
