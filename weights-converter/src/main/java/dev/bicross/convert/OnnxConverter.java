@@ -51,7 +51,11 @@ public final class OnnxConverter {
     /** Written last into every converted folder: its presence means the folder is complete. */
     public static final String MARKER_FILE = "bicross-conversion.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .setDefaultPrettyPrinter(new com.fasterxml.jackson.core.util.DefaultPrettyPrinter().withSeparators(
+                    com.fasterxml.jackson.core.util.Separators.createDefaultInstance()
+                            .withObjectFieldValueSpacing(com.fasterxml.jackson.core.util.Separators.Spacing.AFTER)));
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     /**
      * Options for a conversion.
@@ -120,7 +124,8 @@ public final class OnnxConverter {
 
         Path parent = out.getParent();
         Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, "." + out.getFileName() + ".partial-");
+        Path tmp = uniqueSibling(out, "partial");
+        Files.createDirectory(tmp);
         try {
             List<String> files = new ArrayList<>();
             SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
@@ -369,8 +374,7 @@ public final class OnnxConverter {
                         + " (choose another folder, or replace it explicitly)");
             }
         }
-        Path old = Files.createTempDirectory(out.getParent(), "." + out.getFileName() + ".old-");
-        Files.delete(old);
+        Path old = uniqueSibling(out, "old");
         atomicMove(out, old);
         try {
             atomicMove(tmp, out);
@@ -392,6 +396,15 @@ public final class OnnxConverter {
             }
             throw e;
         }
+    }
+
+    /**
+     * A fresh hidden name next to {@code out}: {@code .<name>.<kind>-<random>}. (Not Files.createTempDirectory, which
+     * makes the folder owner-only; the model folder should get the umask's permissions like any other.)
+     */
+    private static Path uniqueSibling(Path out, String kind) {
+        return out.resolveSibling("." + out.getFileName() + "." + kind + "-"
+                + Long.toUnsignedString(RANDOM.nextLong(), 36));
     }
 
     static boolean isEmptyDirectory(Path dir) throws IOException {
