@@ -10,6 +10,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -64,7 +65,13 @@ final class ConvertCommand implements Callable<Integer> {
             err.flush();
         });
         long start = System.nanoTime();
-        ConversionResult r = OnnxConverter.convert(model, out, options);
+        ConversionResult r;
+        try {
+            r = OnnxConverter.convert(model, out, options);
+        } catch (FileAlreadyExistsException e) {
+            throw new FileAlreadyExistsException(out + ": output folder exists and is not empty (pass --force to"
+                    + " replace it, or choose another --out)");
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         outWriter.printf(Locale.ROOT, "converted %s -> %s in %.1f s%n", model, r.folder(), seconds);
         outWriter.printf(Locale.ROOT, "  tensors  %d in model.safetensors (%,d bytes, F32); %d anonymous weights renamed%n",
