@@ -271,8 +271,7 @@ public final class OnnxConverter {
         }
         JsonNode vocab = model.path("vocab");
         String[] byId = new String[vocab.size()];
-        for (var it = vocab.fields(); it.hasNext(); ) {
-            var e = it.next();
+        for (var e : vocab.properties()) {
             int id = e.getValue().asInt(-1);
             if (id < 0 || id >= byId.length || byId[id] != null) {
                 throw new ConversionException("tokenizer.json: vocabulary ids are not 0.." + (byId.length - 1)

@@ -77,6 +77,30 @@ class SyntheticBertTest {
     }
 
     @Test
+    void readsEpsilonFromTheLayerNormalizationOperator() throws IOException {
+        TinyBert tiny = new TinyBert();
+        tiny.fusedLayerNorm = true;
+        BertRecovery.Result r = recover(tiny.build());
+        assertEquals(TinyBert.EPS, r.config().layerNormEps());
+        assertRecoveredExactly(tiny, r);
+    }
+
+    @Test
+    void recoversABertPrefixedClassifierModel() throws IOException {
+        TinyBert tiny = new TinyBert();
+        tiny.prefix = "bert.";
+        tiny.classifier = true;
+        BertRecovery.Result r = recover(tiny.build());
+        assertRecoveredExactly(tiny, r);
+        assertEquals("BertForSequenceClassification", r.config().architecture());
+        assertEquals(3, r.config().numLabels());
+        assertEquals(TinyBert.HEADS, r.config().numAttentionHeads());
+        assertEquals(TinyBert.LAYERS, r.config().numHiddenLayers());
+        assertTrue(r.tensors().containsKey("bert.encoder.layer.1.output.dense.weight"));
+        assertTrue(r.tensors().containsKey("bert.pooler.dense.weight"));
+    }
+
+    @Test
     void missingInitializerIsNamed() {
         TinyBert tiny = new TinyBert();
         tiny.omit.add("encoder.layer.1.output.LayerNorm.weight");

@@ -43,17 +43,23 @@ final class TinyBert {
     boolean mixedEps;
     /** Store this named tensor as external data. */
     String externalFor;
+    /** Use the LayerNormalization operator (opset 17) with an epsilon attribute instead of the decomposed form. */
+    boolean fusedLayerNorm;
+    /** Name prefix of the encoder ("bert." for task models). */
+    String prefix = "";
+    /** Add a pooler and a 3-way classifier head, as BertForSequenceClassification exports them (Gemm, named). */
+    boolean classifier;
 
     private final Random random = new Random(42);
     private int anon = 990;
 
     byte[] build() {
         OnnxBuilder b = new OnnxBuilder();
-        named(b, "embeddings.word_embeddings.weight", V, H);
-        named(b, "embeddings.position_embeddings.weight", P, H);
-        named(b, "embeddings.token_type_embeddings.weight", T, H);
-        named(b, "embeddings.LayerNorm.weight", H);
-        named(b, "embeddings.LayerNorm.bias", H);
+        named(b, prefix + "embeddings.word_embeddings.weight", V, H);
+        named(b, prefix + "embeddings.position_embeddings.weight", P, H);
+        named(b, prefix + "embeddings.token_type_embeddings.weight", T, H);
+        named(b, prefix + "embeddings.LayerNorm.weight", H);
+        named(b, prefix + "embeddings.LayerNorm.bias", H);
         long[] positions = new long[P];
         for (int i = 0; i < P; i++) {
             positions[i] = i;
@@ -61,7 +67,7 @@ final class TinyBert {
         b.initializer(OnnxBuilder.int64Data("embeddings.position_ids", new long[] {1, P}, positions));
         layerNorm(b, "ln_emb", EPS);
         for (int l = 0; l < LAYERS; l++) {
-            String p = "encoder.layer." + l + ".";
+            String p = prefix + "encoder.layer." + l + ".";
             String x = "hidden_" + l;
             dense(b, p + "attention.self.query", x, H, H);
             b.node("Unsqueeze", "u0_" + l, in("batch"), in("u0_" + l), OnnxBuilder.intsAttribute("axes", 0));
@@ -83,6 +89,11 @@ final class TinyBert {
             named(b, p + "output.LayerNorm.weight", H);
             named(b, p + "output.LayerNorm.bias", H);
             layerNorm(b, "ln_out_" + l, EPS);
+        }
+        if (classifier) {
+            namedGemm(b, prefix + "pooler.dense", "cls_token", H, H);
+            b.node("Tanh", "pooler_tanh", in(prefix + "pooler.dense.out"), in("pooled"));
+            namedGemm(b, "classifier", "pooled", 3, H);
         }
         return b.model();
     }
@@ -143,7 +154,20 @@ final class TinyBert {
         }
     }
 
-    private static void layerNorm(OnnxBuilder b, String name, float eps) {
+    /** A Linear exported as Gemm(x, W, b, transB=1) with the HF-named weight kept (2-D input: pooler, classifier). */
+    private void namedGemm(OnnxBuilder b, String module, String input, int out, int inFeatures) {
+        named(b, module + ".weight", out, inFeatures);
+        named(b, module + ".bias", out);
+        b.node("Gemm", module + "/Gemm", in(input, module + ".weight", module + ".bias"), in(module + ".out"),
+                OnnxBuilder.intAttribute("transB", 1));
+    }
+
+    private void layerNorm(OnnxBuilder b, String name, float eps) {
+        if (fusedLayerNorm) {
+            b.node("LayerNormalization", name, in(name + ".x", name + ".g", name + ".b"), in(name + ".y"),
+                    OnnxBuilder.floatAttribute("epsilon", eps), OnnxBuilder.intAttribute("axis", -1));
+            return;
+        }
         b.node("ReduceMean", name + "/ReduceMean", in(name + ".pow"), in(name + ".var"),
                 OnnxBuilder.intsAttribute("axes", -1));
         b.node("Constant", name + "/Constant", in(), in(name + ".eps"),
