@@ -69,6 +69,9 @@ final class ConvertCommand implements Callable<Integer> {
         try {
             r = OnnxConverter.convert(model, out, options);
         } catch (FileAlreadyExistsException e) {
+            if (!String.valueOf(e.getMessage()).contains("not empty")) {
+                throw e;
+            }
             throw new FileAlreadyExistsException(out + ": output folder exists and is not empty (pass --force to"
                     + " replace it, or choose another --out)");
         }

@@ -92,6 +92,9 @@ public final class OnnxConverter {
     /** Converts {@code onnxOrJar} into the Hugging Face folder {@code outDir} (created atomically). */
     public static ConversionResult convert(Path onnxOrJar, Path outDir, Options options) throws IOException {
         Path out = outDir.toAbsolutePath().normalize();
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new FileAlreadyExistsException(out + ": exists and is not a folder");
+        }
         if (Files.isDirectory(out) && !options.replaceExisting() && !isEmptyDirectory(out)) {
             throw new FileAlreadyExistsException(out + ": output folder exists and is not empty"
                     + " (choose another folder, or replace it explicitly)");
@@ -174,6 +177,10 @@ public final class OnnxConverter {
     private record Input(ByteBuffer onnx, String onnxSource, byte[] tokenizer) {
 
         static Input open(Path path, Path explicitTokenizer) throws IOException {
+            if (Files.isDirectory(path)) {
+                throw new ConversionException(path + ": is a folder; convert takes a .onnx file or a jar"
+                        + " (a Hugging Face model folder needs no conversion)");
+            }
             if (!Files.isRegularFile(path)) {
                 throw new NoSuchFileException(path.toString(), null, "no such model file (expected a .onnx file or a jar)");
             }

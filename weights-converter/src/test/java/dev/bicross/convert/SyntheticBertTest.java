@@ -194,6 +194,20 @@ class SyntheticBertTest {
     }
 
     @Test
+    void folderInputAndFileOutputAreExplained() throws IOException {
+        Path model = tmp.resolve("tiny.onnx");
+        Files.write(model, new TinyBert().build());
+        var folderInput = assertThrows(ConversionException.class, () -> OnnxConverter.convert(tmp, tmp.resolve("o")));
+        assertTrue(folderInput.getMessage().contains("is a folder"), folderInput.getMessage());
+        Path file = tmp.resolve("occupied");
+        Files.writeString(file, "keep me");
+        var fileOutput = assertThrows(java.nio.file.FileAlreadyExistsException.class,
+                () -> OnnxConverter.convert(model, file));
+        assertTrue(fileOutput.getMessage().contains("not a folder"), fileOutput.getMessage());
+        assertEquals("keep me", Files.readString(file));
+    }
+
+    @Test
     void convertsTheTinyModelToAFolderAndRefusesToOverwrite() throws IOException {
         TinyBert tiny = new TinyBert();
         Path model = tmp.resolve("tiny.onnx");
