@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 EmbedCommand.class,
                 PullCommand.class,
+                ConvertCommand.class,
         })
 public final class Main implements Runnable {
 

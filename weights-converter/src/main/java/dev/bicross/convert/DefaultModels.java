@@ -94,7 +94,8 @@ public final class DefaultModels {
         synchronized (IN_PROCESS) {
             try (FileChannel lockFile = FileChannel.open(models.resolve("." + folder.getFileName() + ".lock"),
                     StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = lockFile.lock()) {
+                 FileLock lock = lockFile.lock()) {
+                assert lock.isValid();
                 if (isComplete(folder)) {
                     return folder; // another process finished it while we waited
                 }

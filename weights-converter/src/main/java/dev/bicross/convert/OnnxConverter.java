@@ -51,7 +51,11 @@ public final class OnnxConverter {
     /** Written last into every converted folder: its presence means the folder is complete. */
     public static final String MARKER_FILE = "bicross-conversion.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .setDefaultPrettyPrinter(new com.fasterxml.jackson.core.util.DefaultPrettyPrinter().withSeparators(
+                    com.fasterxml.jackson.core.util.Separators.createDefaultInstance()
+                            .withObjectFieldValueSpacing(com.fasterxml.jackson.core.util.Separators.Spacing.AFTER)));
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     /**
      * Options for a conversion.
@@ -88,6 +92,9 @@ public final class OnnxConverter {
     /** Converts {@code onnxOrJar} into the Hugging Face folder {@code outDir} (created atomically). */
     public static ConversionResult convert(Path onnxOrJar, Path outDir, Options options) throws IOException {
         Path out = outDir.toAbsolutePath().normalize();
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new FileAlreadyExistsException(out + ": exists and is not a folder");
+        }
         if (Files.isDirectory(out) && !options.replaceExisting() && !isEmptyDirectory(out)) {
             throw new FileAlreadyExistsException(out + ": output folder exists and is not empty"
                     + " (choose another folder, or replace it explicitly)");
@@ -120,7 +127,8 @@ public final class OnnxConverter {
 
         Path parent = out.getParent();
         Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, "." + out.getFileName() + ".partial-");
+        Path tmp = uniqueSibling(out, "partial");
+        Files.createDirectory(tmp);
         try {
             List<String> files = new ArrayList<>();
             SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
@@ -169,6 +177,10 @@ public final class OnnxConverter {
     private record Input(ByteBuffer onnx, String onnxSource, byte[] tokenizer) {
 
         static Input open(Path path, Path explicitTokenizer) throws IOException {
+            if (Files.isDirectory(path)) {
+                throw new ConversionException(path + ": is a folder; convert takes a .onnx file or a jar"
+                        + " (a Hugging Face model folder needs no conversion)");
+            }
             if (!Files.isRegularFile(path)) {
                 throw new NoSuchFileException(path.toString(), null, "no such model file (expected a .onnx file or a jar)");
             }
@@ -266,8 +278,7 @@ public final class OnnxConverter {
         }
         JsonNode vocab = model.path("vocab");
         String[] byId = new String[vocab.size()];
-        for (var it = vocab.fields(); it.hasNext(); ) {
-            var e = it.next();
+        for (var e : vocab.properties()) {
             int id = e.getValue().asInt(-1);
             if (id < 0 || id >= byId.length || byId[id] != null) {
                 throw new ConversionException("tokenizer.json: vocabulary ids are not 0.." + (byId.length - 1)
@@ -369,8 +380,7 @@ public final class OnnxConverter {
                         + " (choose another folder, or replace it explicitly)");
             }
         }
-        Path old = Files.createTempDirectory(out.getParent(), "." + out.getFileName() + ".old-");
-        Files.delete(old);
+        Path old = uniqueSibling(out, "old");
         atomicMove(out, old);
         try {
             atomicMove(tmp, out);
@@ -392,6 +402,15 @@ public final class OnnxConverter {
             }
             throw e;
         }
+    }
+
+    /**
+     * A fresh hidden name next to {@code out}: {@code .<name>.<kind>-<random>}. (Not Files.createTempDirectory, which
+     * makes the folder owner-only; the model folder should get the umask's permissions like any other.)
+     */
+    private static Path uniqueSibling(Path out, String kind) {
+        return out.resolveSibling("." + out.getFileName() + "." + kind + "-"
+                + Long.toUnsignedString(RANDOM.nextLong(), 36));
     }
 
     static boolean isEmptyDirectory(Path dir) throws IOException {

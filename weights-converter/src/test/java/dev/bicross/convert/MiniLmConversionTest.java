@@ -208,6 +208,45 @@ class MiniLmConversionTest {
         assertTrue(Files.isRegularFile(folder.resolve(OnnxConverter.MARKER_FILE)));
     }
 
+    /**
+     * End to end: a plain float64 forward pass over the converted folder (safetensors + config.json only) reproduces
+     * ONNX Runtime's embeddings of the original ONNX (../shared/reference) — every name, transpose, epsilon and head
+     * count has to be right for that.
+     */
+    @Test
+    void convertedFolderReproducesOnnxRuntimeEmbeddings() throws IOException {
+        String shared = System.getProperty("bicross.shared");
+        Path reference = shared == null ? null : Path.of(shared, "reference", "all-minilm-l6-v2.ort-fp32.json");
+        org.junit.jupiter.api.Assumptions.assumeTrue(reference != null && Files.isRegularFile(reference),
+                "skipped: ORT reference not found (system property bicross.shared=" + shared + ")");
+        ObjectMapper json = new ObjectMapper();
+        ReferenceBert bert = new ReferenceBert(safetensors, json.readTree(folder.resolve("config.json").toFile()));
+        JsonNode items = json.readTree(reference.toFile()).get("items");
+        assertTrue(items.size() >= 9, "reference items");
+        for (JsonNode item : items) {
+            int[] ids = new int[item.get("token_ids").size()];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = item.get("token_ids").get(i).asInt();
+            }
+            double[] ours = bert.embed(ids);
+            JsonNode ort = item.get("embedding");
+            assertEquals(384, ort.size());
+            double dot = 0;
+            double norm = 0;
+            double maxDiff = 0;
+            for (int j = 0; j < ours.length; j++) {
+                double r = ort.get(j).asDouble();
+                dot += ours[j] * r;
+                norm += r * r;
+                maxDiff = Math.max(maxDiff, Math.abs(ours[j] - r));
+            }
+            double cosine = dot / Math.sqrt(norm);
+            String text = item.get("text").asText();
+            assertTrue(cosine >= 0.99999 && maxDiff <= 1e-5,
+                    "'" + text + "': cosine " + cosine + ", max |diff| " + maxDiff);
+        }
+    }
+
     @Test
     void leavesNoTemporaryFoldersBehind() throws IOException {
         try (Stream<Path> s = Files.list(folder.getParent())) {

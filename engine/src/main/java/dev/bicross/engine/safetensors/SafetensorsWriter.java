@@ -59,6 +59,7 @@ public final class SafetensorsWriter {
     private static final long MAX_HEADER_BYTES = 100_000_000L;
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     private final Map<String, String> metadata = new LinkedHashMap<>();
     private final Map<String, Entry> tensors = new LinkedHashMap<>();
@@ -133,10 +134,11 @@ public final class SafetensorsWriter {
         Path dir = target.getParent();
         Files.createDirectories(dir);
         byte[] header = headerBytes();
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        // Not Files.createTempFile: that makes the file owner-only (0600); a model file gets the umask's permissions.
+        Path tmp = dir.resolve("." + target.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
         try {
             long size;
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
                 ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
                 writeFully(ch, len);
                 writeFully(ch, ByteBuffer.wrap(header));

@@ -30,6 +30,8 @@ public final class OnnxReader {
     private static final long MAX_BYTES = Integer.MAX_VALUE - 8;
 
     private final String source;
+    /** Whether a ModelProto field that ONNX always writes (ir_version, graph, opset_import) has started. */
+    private boolean sawField;
 
     private OnnxReader(String source) {
         this.source = source;
@@ -54,12 +56,27 @@ public final class OnnxReader {
     }
 
     private OnnxModel model(ProtoReader r) throws OnnxFormatException {
+        try {
+            return modelFields(r);
+        } catch (OnnxFormatException e) {
+            if (!sawField) {
+                // Failing on the very first field: these bytes were never protobuf (text, JSON, another format).
+                String detail = e.getMessage().startsWith(source + ": ")
+                        ? e.getMessage().substring(source.length() + 2) : e.getMessage();
+                throw new OnnxFormatException(source + ": not an ONNX model (" + detail + ")");
+            }
+            throw e;
+        }
+    }
+
+    private OnnxModel modelFields(ProtoReader r) throws OnnxFormatException {
         long irVersion = -1;
         String producer = "";
         String producerVersion = "";
         long opset = 0;
         OnnxGraph graph = null;
         while (r.next()) {
+            sawField |= r.field() == 1 || r.field() == 7 || r.field() == 8;
             switch (r.field()) {
                 case 1 -> {
                     r.expect(VARINT, "ModelProto.ir_version");

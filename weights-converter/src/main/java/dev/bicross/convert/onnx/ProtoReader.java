@@ -99,7 +99,7 @@ final class ProtoReader {
         long at = offset();
         long len = varint();
         if (len < 0 || len > buf.remaining()) {
-            throw error(at, "length " + len + " runs past the end (" + buf.remaining() + " bytes left): file truncated?");
+            throw error(at, "a field declares " + len + " bytes but only " + buf.remaining() + " remain (file truncated?)");
         }
         ByteBuffer out = buf.slice(buf.position(), (int) len).order(ByteOrder.LITTLE_ENDIAN);
         buf.position(buf.position() + (int) len);
@@ -119,8 +119,8 @@ final class ProtoReader {
         long len = varint();
         long start = offset();
         if (len < 0 || len > buf.remaining()) {
-            throw error(at, nestedContext + " of " + len + " bytes runs past the end (" + buf.remaining()
-                    + " bytes left): file truncated?");
+            throw error(at, nestedContext + " declares " + len + " bytes but only " + buf.remaining()
+                    + " remain (file truncated?)");
         }
         ByteBuffer nested = buf.slice(buf.position(), (int) len);
         buf.position(buf.position() + (int) len);
