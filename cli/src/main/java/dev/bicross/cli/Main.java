@@ -10,6 +10,11 @@ import picocli.CommandLine.Command;
         description = "Bi-encoder retrieval and cross-encoder re-ranking in pure Java.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                DemoCommand.class,
+                RerankCommand.class,
+                IndexCommand.class,
+                SearchCommand.class,
+                EvalCommand.class,
                 EmbedCommand.class,
                 PullCommand.class,
                 ConvertCommand.class,

@@ -175,4 +175,9 @@ public final class CrossEncoder {
     public BertTokenizer tokenizer() {
         return tokenizer;
     }
+
+    /** The underlying encoder with its classification head. */
+    public BertModel model() {
+        return model;
+    }
 }

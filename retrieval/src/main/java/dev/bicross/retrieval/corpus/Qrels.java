@@ -28,6 +28,17 @@ public final class Qrels {
         return judgements.keySet();
     }
 
+    /** The judgements of the given queries only (queries without judgements are left out). */
+    public Qrels restrictTo(java.util.Collection<String> queryIds) {
+        Map<String, Map<String, Integer>> subset = new LinkedHashMap<>();
+        for (String id : queryIds) {
+            if (judgements.containsKey(id)) {
+                subset.put(id, judgements.get(id));
+            }
+        }
+        return new Qrels(subset);
+    }
+
     /** Whether the query has at least one relevant (grade > 0) document. */
     public boolean hasRelevant(String queryId) {
         return of(queryId).values().stream().anyMatch(g -> g > 0);
