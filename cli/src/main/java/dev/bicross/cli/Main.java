@@ -27,6 +27,10 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // One short line per log record (e.g. which kernels were chosen), not the two-line JDK default.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "bicross: %5$s%6$s%n");
+        }
         System.exit(run(args));
     }
 
