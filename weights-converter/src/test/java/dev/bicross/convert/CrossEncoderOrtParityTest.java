@@ -6,15 +6,13 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bicross.convert.TestCrossEncoders.Head;
 import dev.bicross.engine.bert.PackedBatch;
 import dev.bicross.engine.kernel.Kernels;
 import dev.bicross.engine.rerank.CrossEncoder;
 import dev.bicross.engine.rerank.CrossEncoderSettings;
 import dev.bicross.engine.rerank.ScoreActivation;
 import dev.bicross.engine.rerank.TextPair;
-import dev.bicross.engine.safetensors.SafetensorsFile;
-import dev.bicross.engine.safetensors.SafetensorsWriter;
 import dev.bicross.tokenizer.Encoding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +31,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.zip.GZIPInputStream;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,7 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CrossEncoderOrtParityTest {
 
     private static final double MAX_ABS_DIFF = 1e-4;
-    private static final int HIDDEN = 384;
+    private static final int HIDDEN = TestCrossEncoders.HIDDEN;
 
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private Path work;
@@ -77,53 +74,10 @@ class CrossEncoderOrtParityTest {
         }
     }
 
-    /** Seeded random head weights in Hugging Face orientation ([out, in]). */
-    private record Head(int labels, float[] poolerWeight, float[] poolerBias, float[] classifierWeight,
-                        float[] classifierBias) {
-        static Head random(int labels, long seed) {
-            Random r = new Random(seed);
-            return new Head(labels, gaussian(r, HIDDEN * HIDDEN, 0.05), gaussian(r, HIDDEN, 0.05),
-                    gaussian(r, labels * HIDDEN, 0.1), gaussian(r, labels, 0.1));
-        }
-
-        private static float[] gaussian(Random r, int n, double scale) {
-            float[] v = new float[n];
-            for (int i = 0; i < n; i++) {
-                v[i] = (float) (r.nextGaussian() * scale);
-            }
-            return v;
-        }
-    }
-
     /** The converted bi-encoder's weights under {@code bert.}, plus the head, as a BertForSequenceClassification folder. */
     private Path crossEncoderFolder(Head head) throws IOException {
-        Path folder = work.resolve("cross-" + head.labels() + "-" + System.identityHashCode(head));
-        Files.createDirectories(folder);
-        SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
-        try (SafetensorsFile bi = SafetensorsFile.open(biEncoderFolder.resolve("model.safetensors"))) {
-            for (String name : bi.names()) {
-                writer.addF32("bert." + name, bi.info(name).orElseThrow().shape(), bi.readFloats(name));
-            }
-        }
-        writer.addF32("bert.pooler.dense.weight", new long[]{HIDDEN, HIDDEN}, head.poolerWeight());
-        writer.addF32("bert.pooler.dense.bias", new long[]{HIDDEN}, head.poolerBias());
-        writer.addF32("classifier.weight", new long[]{head.labels(), HIDDEN}, head.classifierWeight());
-        writer.addF32("classifier.bias", new long[]{head.labels()}, head.classifierBias());
-        writer.write(folder.resolve("model.safetensors"));
-
-        ObjectMapper mapper = new ObjectMapper();
-        ObjectNode config = (ObjectNode) mapper.readTree(biEncoderFolder.resolve("config.json").toFile());
-        config.putArray("architectures").add("BertForSequenceClassification");
-        ObjectNode id2label = config.putObject("id2label");
-        ObjectNode label2id = config.putObject("label2id");
-        for (int i = 0; i < head.labels(); i++) {
-            id2label.put(String.valueOf(i), "LABEL_" + i);
-            label2id.put("LABEL_" + i, i);
-        }
-        config.putObject("sentence_transformers").put("activation_fn", "torch.nn.modules.linear.Identity");
-        mapper.writerWithDefaultPrettyPrinter().writeValue(folder.resolve("config.json").toFile(), config);
-        Files.copy(biEncoderFolder.resolve("tokenizer.json"), folder.resolve("tokenizer.json"));
-        return folder;
+        return TestCrossEncoders.write(biEncoderFolder, head,
+                work.resolve("cross-" + head.labels() + "-" + System.identityHashCode(head)));
     }
 
     /** ONNX Runtime on the graph with the head appended: logits of one sequence, no padding. */
