@@ -9,12 +9,14 @@ import java.nio.charset.StandardCharsets;
  * Test fixture: appends a BertForSequenceClassification head to an ONNX encoder that outputs
  * {@code last_hidden_state}, so ONNX Runtime can serve as the reference for our cross-encoder.
  *
+ * Shared with the benchmarks through this module's test-jar.
+ *
  * <p>The head is logits = (tanh(h[:, 0, :] · Wp + bp)) · Wc + bc, as Gather(axis 1, index 0) → MatMul → Add → Tanh →
  * MatMul → Add. It is added without parsing the model: protobuf merges a message field that occurs twice, and
  * concatenates its repeated fields, so appending a second {@code ModelProto.graph} that holds only the new nodes,
  * initializers and output extends the original graph.
  */
-final class OnnxClassificationHead {
+public final class OnnxClassificationHead {
 
     // ModelProto / GraphProto / NodeProto / AttributeProto / TensorProto / ValueInfoProto field numbers (onnx.proto3)
     private static final int MODEL_GRAPH = 7;
@@ -35,7 +37,7 @@ final class OnnxClassificationHead {
      * @param poolerWeight HF orientation (hidden × hidden, [out, in])
      * @param classifierWeight HF orientation (labels × hidden, [out, in])
      */
-    static byte[] append(byte[] model, int hidden, int labels, float[] poolerWeight, float[] poolerBias,
+    public static byte[] append(byte[] model, int hidden, int labels, float[] poolerWeight, float[] poolerBias,
                          float[] classifierWeight, float[] classifierBias) {
         Proto graph = new Proto();
         graph.message(GRAPH_INITIALIZER, int64Scalar("head.cls_index", 0));
