@@ -599,8 +599,13 @@ public final class BertTokenizer {
             out.add(unkId, word.starts[0], word.ends[n - 1]);
             return;
         }
-        int mark = out.count;
         WordPieceTrie t = trie;
+        int whole = t.wholeWord(chars, n);
+        if (whole != WordPieceTrie.NONE) { // the longest match of a word that is itself a token is the word
+            out.add(whole, word.starts[0], word.ends[n - 1]);
+            return;
+        }
+        int mark = out.count;
         int start = 0;
         while (start < n) {
             int node = start == 0 ? t.fromRoot(chars[start]) : t.fromContinuation(chars[start]);
