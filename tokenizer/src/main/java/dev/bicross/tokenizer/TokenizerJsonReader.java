@@ -1,6 +1,7 @@
 package dev.bicross.tokenizer;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bicross.tokenizer.TokenizerConfig.AddedToken;
@@ -33,7 +34,9 @@ import java.util.Map;
  */
 public final class TokenizerJsonReader {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Field names are not canonicalized: the vocabulary's 30k one-off names would only fill the symbol table. */
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build());
 
     private TokenizerJsonReader() {
     }

@@ -1,7 +1,6 @@
 package dev.bicross.tokenizer;
 
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -35,43 +34,39 @@ final class WordPieceTrie {
     private final char[] pool;
 
     WordPieceTrie(Map<String, Integer> vocab, String continuingSubwordPrefix) {
-        Map<Long, Integer> children = new HashMap<>();
-        int[] ids = new int[16];
+        // Build into a roomy table (one slot per vocabulary char at most), then pack into a right-sized one.
+        long totalChars = 0;
+        for (String token : vocab.keySet()) {
+            totalChars += token.length();
+        }
+        if (totalChars >= CHILD_MASK) {
+            throw new IllegalArgumentException("vocabulary too large for the trie: " + totalChars + " chars");
+        }
+        long[] roomy = newTable((int) totalChars);
+        int roomyShift = 64 - Integer.numberOfTrailingZeros(roomy.length);
+        int[] ids = new int[(int) totalChars + 1];
         Arrays.fill(ids, NONE);
         int nodes = 1;
         for (Map.Entry<String, Integer> e : vocab.entrySet()) {
             String token = e.getKey();
             int node = 0;
             for (int i = 0; i < token.length(); i++) {
-                long key = edgeKey(node, token.charAt(i));
-                Integer next = children.get(key);
-                if (next == null) {
+                int next = find(roomy, roomyShift, node, token.charAt(i));
+                if (next == NONE) {
                     next = nodes++;
-                    children.put(key, next);
-                    if (nodes >= ids.length) {
-                        int old = ids.length;
-                        ids = Arrays.copyOf(ids, old * 2);
-                        Arrays.fill(ids, old, ids.length, NONE);
-                    }
+                    put(roomy, roomyShift, edgeKey(node, token.charAt(i)), next);
                 }
                 node = next;
             }
             ids[node] = e.getValue();
         }
-        if (nodes >= CHILD_MASK) {
-            throw new IllegalArgumentException("vocabulary too large for the trie: " + nodes + " nodes");
-        }
         tokenIds = Arrays.copyOf(ids, nodes);
-        int capacity = Integer.highestOneBit(Math.max(16, children.size() * 2 - 1)) << 1;
-        edges = new long[capacity];
-        Arrays.fill(edges, EMPTY);
-        edgeShift = 64 - Integer.numberOfTrailingZeros(capacity);
-        for (Map.Entry<Long, Integer> e : children.entrySet()) {
-            int slot = slot(e.getKey(), edgeShift);
-            while (edges[slot] != EMPTY) {
-                slot = (slot + 1) & (capacity - 1);
+        edges = newTable(nodes - 1);
+        edgeShift = 64 - Integer.numberOfTrailingZeros(edges.length);
+        for (long edge : roomy) {
+            if (edge != EMPTY) {
+                put(edges, edgeShift, edge >>> NODE_BITS, (int) (edge & CHILD_MASK));
             }
-            edges[slot] = e.getKey() << NODE_BITS | e.getValue();
         }
         int cont = 0;
         for (int i = 0; i < continuingSubwordPrefix.length() && cont != NONE; i++) {
@@ -116,10 +111,21 @@ final class WordPieceTrie {
 
     /** The node reached from {@code node} by {@code c}, or {@link #NONE}. */
     int next(int node, char c) {
+        return find(edges, edgeShift, node, c);
+    }
+
+    /** An empty edge table with at least twice as many slots as {@code entries}. */
+    private static long[] newTable(int entries) {
+        long[] table = new long[Integer.highestOneBit(Math.max(16, entries * 2 - 1)) << 1];
+        Arrays.fill(table, EMPTY);
+        return table;
+    }
+
+    private static int find(long[] table, int shift, int node, char c) {
         long key = edgeKey(node, c);
-        int mask = edges.length - 1;
-        for (int slot = slot(key, edgeShift); ; slot = (slot + 1) & mask) {
-            long e = edges[slot];
+        int mask = table.length - 1;
+        for (int slot = slot(key, shift); ; slot = (slot + 1) & mask) {
+            long e = table[slot];
             if (e >>> NODE_BITS == key) {
                 return (int) (e & CHILD_MASK);
             }
@@ -127,6 +133,15 @@ final class WordPieceTrie {
                 return NONE;
             }
         }
+    }
+
+    private static void put(long[] table, int shift, long key, int child) {
+        int mask = table.length - 1;
+        int slot = slot(key, shift);
+        while (table[slot] != EMPTY) {
+            slot = (slot + 1) & mask;
+        }
+        table[slot] = key << NODE_BITS | child;
     }
 
     /** The vocabulary id of the token spelled by the path to {@code node}, or {@link #NONE}. */
