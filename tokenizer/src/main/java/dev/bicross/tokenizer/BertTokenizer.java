@@ -89,7 +89,8 @@ public final class BertTokenizer {
     }
 
     /**
-     * Loads {@code tokenizer.json} from a model folder, or {@code vocab.txt} with BERT defaults when absent.
+     * Loads {@code tokenizer.json} from a model folder, or when absent {@code vocab.txt} with the settings of
+     * {@code tokenizer_config.json} (lowercasing, accents, special tokens) or BERT defaults.
      * A path to a {@code .json} or {@code .txt} file is read directly.
      */
     public static BertTokenizer load(Path modelDir) throws IOException {
@@ -106,7 +107,9 @@ public final class BertTokenizer {
         }
         Path vocab = modelDir.resolve("vocab.txt");
         if (Files.isRegularFile(vocab)) {
-            return fromVocab(vocab);
+            Path settings = modelDir.resolve("tokenizer_config.json");
+            return new BertTokenizer(TokenizerJsonReader.readVocabTxt(vocab,
+                    Files.isRegularFile(settings) ? settings : null));
         }
         throw new IOException(modelDir + ": has neither tokenizer.json nor vocab.txt");
     }

@@ -82,6 +82,20 @@ class BertTokenizerTest {
     }
 
     @Test
+    void vocabTxtFollowsTokenizerConfigJson(@TempDir Path dir) throws IOException {
+        Files.write(dir.resolve("vocab.txt"), List.of("<s>", "</s>", "<unk>", "<pad>", "Héllo", "hello", "!"));
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"do_lower_case\": false, \"unk_token\": \"<unk>\","
+                + " \"cls_token\": {\"content\": \"<s>\"}, \"sep_token\": \"</s>\", \"pad_token\": \"<pad>\"}");
+        BertTokenizer cased = BertTokenizer.load(dir);
+        // cased: no lowercasing, and strip_accents (null) follows lowercase, so the accent stays
+        assertEquals(List.of("<s>", "Héllo", "<unk>", "!", "</s>"),
+                Arrays.asList(cased.encode("Héllo Hello!", 16).tokens()));
+        assertEquals(3, cased.padId());
+        assertEquals(0, cased.clsId());
+        assertArrayEquals(new int[] {0, 5, 1, 3}, cased.encodeBatchPadded(List.of("hello", "hello hello"), 16).get(0).ids());
+    }
+
+    @Test
     void loadPrefersTokenizerJsonAndNamesWhatIsMissing(@TempDir Path dir) throws IOException {
         IOException none = assertThrows(IOException.class, () -> BertTokenizer.load(dir));
         assertTrue(none.getMessage().contains("neither tokenizer.json nor vocab.txt"), none.getMessage());
