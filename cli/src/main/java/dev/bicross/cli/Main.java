@@ -10,6 +10,14 @@ import picocli.CommandLine.Command;
         description = "Bi-encoder retrieval and cross-encoder re-ranking in pure Java.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                DemoCommand.class,
+                RerankCommand.class,
+                IndexCommand.class,
+                SearchCommand.class,
+                EvalCommand.class,
+                EmbedCommand.class,
+                PullCommand.class,
+                ConvertCommand.class,
                 TokenizeCommand.class,
         })
 public final class Main implements Runnable {
@@ -20,6 +28,10 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // One short line per log record (e.g. which kernels were chosen), not the two-line JDK default.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "bicross: %5$s%6$s%n");
+        }
         System.exit(run(args));
     }
 
