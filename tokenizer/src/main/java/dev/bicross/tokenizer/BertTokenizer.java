@@ -29,6 +29,11 @@ import java.util.Map;
  * first, as HF does; the rest is normalized and split into words char by char through precomputed tables
  * ({@link BertNormalizer}); every word goes through greedy longest-match WordPiece on a trie
  * ({@link WordPieceTrie}); then truncation, the post-processing template and, for batches, padding.
+ *
+ * <p>Offsets are in UTF-16 units of the original string ({@code String.substring} ready); HF reports code points.
+ * Not reproduced: overflowing tokens / stride, {@code Fixed} padding in {@link #encodeBatchPadded} (use
+ * {@link #pad(List, int)}), and added tokens with {@code normalized: true} are matched in the raw text like the
+ * others (BERT files mark their special tokens {@code normalized: false}, where this is exact).
  */
 public final class BertTokenizer {
 
