@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 EmbedCommand.class,
                 PullCommand.class,
                 ConvertCommand.class,
+                TokenizeCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -29,6 +29,11 @@ import java.util.Map;
  * first, as HF does; the rest is normalized and split into words char by char through precomputed tables
  * ({@link BertNormalizer}); every word goes through greedy longest-match WordPiece on a trie
  * ({@link WordPieceTrie}); then truncation, the post-processing template and, for batches, padding.
+ *
+ * <p>Offsets are in UTF-16 units of the original string ({@code String.substring} ready); HF reports code points.
+ * Not reproduced: overflowing tokens / stride, {@code Fixed} padding in {@link #encodeBatchPadded} (use
+ * {@link #pad(List, int)}), and added tokens with {@code normalized: true} are matched in the raw text like the
+ * others (BERT files mark their special tokens {@code normalized: false}, where this is exact).
  */
 public final class BertTokenizer {
 
@@ -89,7 +94,8 @@ public final class BertTokenizer {
     }
 
     /**
-     * Loads {@code tokenizer.json} from a model folder, or {@code vocab.txt} with BERT defaults when absent.
+     * Loads {@code tokenizer.json} from a model folder, or when absent {@code vocab.txt} with the settings of
+     * {@code tokenizer_config.json} (lowercasing, accents, special tokens) or BERT defaults.
      * A path to a {@code .json} or {@code .txt} file is read directly.
      */
     public static BertTokenizer load(Path modelDir) throws IOException {
@@ -106,7 +112,9 @@ public final class BertTokenizer {
         }
         Path vocab = modelDir.resolve("vocab.txt");
         if (Files.isRegularFile(vocab)) {
-            return fromVocab(vocab);
+            Path settings = modelDir.resolve("tokenizer_config.json");
+            return new BertTokenizer(TokenizerJsonReader.readVocabTxt(vocab,
+                    Files.isRegularFile(settings) ? settings : null));
         }
         throw new IOException(modelDir + ": has neither tokenizer.json nor vocab.txt");
     }
@@ -599,8 +607,13 @@ public final class BertTokenizer {
             out.add(unkId, word.starts[0], word.ends[n - 1]);
             return;
         }
-        int mark = out.count;
         WordPieceTrie t = trie;
+        int whole = t.wholeWord(chars, n);
+        if (whole != WordPieceTrie.NONE) { // the longest match of a word that is itself a token is the word
+            out.add(whole, word.starts[0], word.ends[n - 1]);
+            return;
+        }
+        int mark = out.count;
         int start = 0;
         while (start < n) {
             int node = start == 0 ? t.fromRoot(chars[start]) : t.fromContinuation(chars[start]);

@@ -28,18 +28,29 @@ public record TokenizerConfig(Normalizer normalizer, WordPieceModel model, Templ
 
     /**
      * The configuration BERT's {@code vocab.txt} implies: uncased normalizer, {@code [UNK]}, {@code ##},
-     * 100 chars per word, {@code [CLS] A [SEP]} / {@code [CLS] A [SEP] B [SEP]}, no truncation or padding section,
-     * and the special tokens {@code [PAD] [UNK] [CLS] [SEP] [MASK]} that exist in the vocabulary.
+     * 100 chars per word, {@code [CLS] A [SEP]} / {@code [CLS] A [SEP] B [SEP]}, no truncation, padding to the
+     * longest with {@code [PAD]}, and the special tokens {@code [PAD] [UNK] [CLS] [SEP] [MASK]} that exist in the vocabulary.
      */
     public static TokenizerConfig bertDefaults(Map<String, Integer> vocab) {
-        Template template = Template.bert("[CLS]", idOf(vocab, "[CLS]"), "[SEP]", idOf(vocab, "[SEP]"));
-        List<AddedToken> specials = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]").stream()
+        return bert(vocab, new Normalizer(true, true, null, true), "[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]");
+    }
+
+    /**
+     * A BERT configuration for a {@code vocab.txt} with the given normalizer and special tokens (as a
+     * {@code tokenizer_config.json} states them): {@code [CLS] A [SEP]} / {@code [CLS] A [SEP] B [SEP]}, no
+     * truncation, padding to the longest with {@code pad}; the special tokens found in the vocabulary are matched in the text.
+     */
+    public static TokenizerConfig bert(Map<String, Integer> vocab, Normalizer normalizer, String unk, String cls,
+                                       String sep, String pad, String mask) {
+        Template template = Template.bert(cls, idOf(vocab, cls), sep, idOf(vocab, sep));
+        List<AddedToken> specials = java.util.stream.Stream.of(pad, unk, cls, sep, mask).distinct()
                 .filter(vocab::containsKey)
                 .map(t -> new AddedToken(vocab.get(t), t, false, false, false, false, true))
                 .toList();
-        PaddingConfig padding = null;
-        return new TokenizerConfig(new Normalizer(true, true, null, true),
-                new WordPieceModel(vocab, "[UNK]", "##", 100), template, null, padding, specials);
+        PaddingConfig padding = vocab.containsKey(pad)
+                ? new PaddingConfig(0, Direction.RIGHT, 0, vocab.get(pad), 0, pad) : null;
+        return new TokenizerConfig(normalizer, new WordPieceModel(vocab, unk, "##", 100), template, null, padding,
+                specials);
     }
 
     private static int idOf(Map<String, Integer> vocab, String token) {

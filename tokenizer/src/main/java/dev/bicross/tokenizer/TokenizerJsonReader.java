@@ -1,6 +1,7 @@
 package dev.bicross.tokenizer;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bicross.tokenizer.TokenizerConfig.AddedToken;
@@ -33,7 +34,9 @@ import java.util.Map;
  */
 public final class TokenizerJsonReader {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Field names are not canonicalized: the vocabulary's 30k one-off names would only fill the symbol table. */
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build());
 
     private TokenizerJsonReader() {
     }
@@ -69,6 +72,15 @@ public final class TokenizerJsonReader {
 
     /** Reads a BERT {@code vocab.txt} (one token per line, id = line number) with BERT defaults. */
     public static TokenizerConfig readVocabTxt(Path file) throws IOException {
+        return readVocabTxt(file, null);
+    }
+
+    /**
+     * Reads a BERT {@code vocab.txt} with the settings of a transformers {@code tokenizer_config.json}
+     * ({@code do_lower_case}, {@code strip_accents}, {@code tokenize_chinese_chars} and the special tokens);
+     * BERT defaults for what it does not say, or for all of it when {@code tokenizerConfig} is {@code null}.
+     */
+    public static TokenizerConfig readVocabTxt(Path file, Path tokenizerConfig) throws IOException {
         Map<String, Integer> vocab = new LinkedHashMap<>();
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
@@ -84,11 +96,33 @@ public final class TokenizerJsonReader {
         if (vocab.isEmpty()) {
             throw new IOException(file + ": empty vocabulary");
         }
+        JsonNode tc = JSON.createObjectNode();
+        if (tokenizerConfig != null) {
+            try (InputStream in = Files.newInputStream(tokenizerConfig)) {
+                tc = JSON.readTree(in);
+            } catch (JacksonException e) {
+                throw new IOException(tokenizerConfig + ": malformed JSON (" + e.getOriginalMessage() + ")", e);
+            }
+        }
+        JsonNode strip = tc.path("strip_accents");
+        Normalizer normalizer = new Normalizer(true, tc.path("tokenize_chinese_chars").asBoolean(true),
+                strip.isBoolean() ? strip.asBoolean() : null, tc.path("do_lower_case").asBoolean(true));
         try {
-            return TokenizerConfig.bertDefaults(vocab);
+            return TokenizerConfig.bert(vocab, normalizer, special(tc, "unk_token", "[UNK]"),
+                    special(tc, "cls_token", "[CLS]"), special(tc, "sep_token", "[SEP]"),
+                    special(tc, "pad_token", "[PAD]"), special(tc, "mask_token", "[MASK]"));
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A special token of tokenizer_config.json: a string, or an object with {@code content} (newer files). */
+    private static String special(JsonNode tc, String field, String fallback) {
+        JsonNode v = tc.path(field);
+        if (v.isTextual()) {
+            return v.asText();
+        }
+        return v.path("content").isTextual() ? v.path("content").asText() : fallback;
     }
 
     private static TokenizerConfig parse(JsonNode root, String source) {

@@ -34,7 +34,12 @@ final class HfReference {
 
     /** HF with truncation to {@code maxLength} ({@code 0}: none) by {@code strategy}, no padding. */
     static HuggingFaceTokenizer hf(int maxLength, Truncation strategy) {
-        HuggingFaceTokenizer.Builder b = HuggingFaceTokenizer.builder().optTokenizerPath(MINILM_JSON)
+        return hf(MINILM_JSON, maxLength, strategy);
+    }
+
+    /** HF on another tokenizer.json, truncation as in {@link #hf(int, Truncation)}. */
+    static HuggingFaceTokenizer hf(Path tokenizerJson, int maxLength, Truncation strategy) {
+        HuggingFaceTokenizer.Builder b = HuggingFaceTokenizer.builder().optTokenizerPath(tokenizerJson)
                 .optPadding(false);
         if (maxLength <= 0) {
             b.optTruncation(false);
@@ -88,6 +93,22 @@ final class HfReference {
             return "truncated: hf " + hf.exceedMaxLength() + " vs ours " + ours.truncated();
         }
         return null;
+    }
+
+    /** The MiniLM tokenizer.json with another normalizer section, written to a temporary file. */
+    static Path minilmWithNormalizer(String normalizerJson) {
+        try {
+            String json = Files.readString(MINILM_JSON);
+            int start = json.indexOf("\"normalizer\"");
+            int end = json.indexOf("\"pre_tokenizer\"");
+            Path file = Files.createTempFile("bicross-variant-", "-tokenizer.json");
+            file.toFile().deleteOnExit();
+            Files.writeString(file, json.substring(0, start) + "\"normalizer\": " + normalizerJson + ", "
+                    + json.substring(end));
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static Path copyResource(String name) {
