@@ -105,7 +105,7 @@ final class FakeHub implements AutoCloseable {
         renamed.put(oldRepo, newRepo);
     }
 
-    /** The next download of this LFS object announces its full length but sends only {@code bytes} of it. */
+    /** The next download of this content (LFS or not) announces its full length but sends only {@code bytes}. */
     void truncateNextDownload(byte[] content, int bytes) {
         truncateOnce.put(sha256Hex(content), bytes);
     }
@@ -207,6 +207,10 @@ final class FakeHub implements AutoCloseable {
                 return;
             }
             exchange.getResponseHeaders().set("ETag", "\"" + gitBlobSha1(content) + "\"");
+            Integer cut = exchange.getRequestMethod().equals("GET") ? truncateOnce.remove(sha256Hex(content)) : null;
+            if (cut != null) {
+                cutShort(exchange, content, cut);
+            }
             sendContent(exchange, content, false, false);
         }
     }
@@ -219,14 +223,7 @@ final class FakeHub implements AutoCloseable {
         boolean get = exchange.getRequestMethod().equals("GET");
         Integer cut = get && content != null ? truncateOnce.remove(sha) : null;
         if (cut != null) {
-            exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
-            exchange.sendResponseHeaders(200, content.length);
-            OutputStream out = exchange.getResponseBody();
-            out.write(content, 0, cut);
-            out.flush();
-            // Failing the handler (without closing the exchange) makes the server drop the connection at once:
-            // the client sees the body end early, as when a CDN connection breaks.
-            throw new IOException("fake hub: connection cut after " + cut + " bytes");
+            cutShort(exchange, content, cut);
         }
         try (exchange) {
             if (content == null) {
@@ -236,6 +233,19 @@ final class FakeHub implements AutoCloseable {
             boolean corrupt = get && corruptOnce.remove(sha) != null;
             sendContent(exchange, content, corrupt, true);
         }
+    }
+
+    /**
+     * Announces the full length, sends {@code cut} bytes, then fails the handler: the server drops the connection at
+     * once and the client sees the body end early, as when a connection breaks mid-download.
+     */
+    private static void cutShort(HttpExchange exchange, byte[] content, int cut) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
+        exchange.sendResponseHeaders(200, content.length);
+        OutputStream out = exchange.getResponseBody();
+        out.write(content, 0, cut);
+        out.flush();
+        throw new IOException("fake hub: connection cut after " + cut + " bytes");
     }
 
     private static void sendContent(HttpExchange exchange, byte[] content, boolean corrupt, boolean ranges)

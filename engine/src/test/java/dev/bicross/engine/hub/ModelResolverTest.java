@@ -277,6 +277,22 @@ class ModelResolverTest {
     }
 
     @Test
+    void truncatedRegularFileIsCaughtBySize() throws IOException {
+        byte[] tokenizer = files.get("tokenizer.json");
+        hub.truncateNextDownload(tokenizer, 10);
+
+        HubException e = assertThrows(HubException.class, () -> resolver().resolve(REPO));
+
+        assertEquals(HubException.Reason.INCOMPLETE, e.reason());
+        assertTrue(e.getMessage().contains("tokenizer.json stopped at 10 of " + tokenizer.length + " bytes"),
+                e.getMessage());
+        assertFalse(Files.exists(repoFolder().resolve("blobs").resolve(FakeHub.gitBlobSha1(tokenizer))));
+        assertFalse(Files.exists(repoFolder().resolve("snapshots")));
+        Path folder = resolver().resolve(REPO);
+        assertArrayEquals(tokenizer, Files.readAllBytes(folder.resolve("tokenizer.json")));
+    }
+
+    @Test
     void corruptDownloadIsRejectedAndLeavesNoTrace() throws IOException {
         byte[] weights = files.get("model.safetensors");
         hub.corruptNextDownload(weights);
