@@ -208,7 +208,16 @@ public final class ModelResolver {
         try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = channel.lock()) {
             if (!Files.isRegularFile(blob)) { // another thread or process may have finished it while we waited
-                client.fetch(id, remote, partial, blob, listener);
+                boolean resuming = Files.exists(partial);
+                try {
+                    client.fetch(id, remote, partial, blob, listener);
+                } catch (HubException e) {
+                    if (e.reason() != Reason.CORRUPT || !resuming) {
+                        throw e;
+                    }
+                    // The bytes kept from an earlier attempt were the bad part (the partial file is gone): once more.
+                    client.fetch(id, remote, partial, blob, listener);
+                }
             }
         } finally {
             threadLock.unlock();

@@ -290,6 +290,57 @@ class ModelResolverTest {
         assertFalse(Files.exists(repoFolder().resolve("snapshots")));
         Path folder = resolver().resolve(REPO);
         assertArrayEquals(tokenizer, Files.readAllBytes(folder.resolve("tokenizer.json")));
+        // The Hub serves regular files without ranges: the resume request gets the whole file and starts over.
+        List<FakeHub.Request> gets = hub.requests("hub", "GET").stream()
+                .filter(r -> r.path().endsWith("/tokenizer.json")).toList();
+        assertEquals(2, gets.size());
+        assertEquals("bytes=10-", gets.get(1).range());
+    }
+
+    @Test
+    void completePartialFileFromAnInterruptedRunIsVerifiedNotDownloaded() throws IOException {
+        byte[] weights = files.get("model.safetensors");
+        Path partial = repoFolder().resolve("blobs").resolve(FakeHub.sha256Hex(weights) + ".incomplete");
+        Files.createDirectories(partial.getParent());
+        Files.write(partial, weights); // a run that died between the last byte and the rename
+
+        Path folder = resolver().resolve(REPO);
+
+        assertArrayEquals(weights, Files.readAllBytes(folder.resolve("model.safetensors")));
+        assertEquals(List.of(), hub.requests("cdn", "GET"));
+    }
+
+    @Test
+    void wrongPartialFileIsDiscardedAndDownloadedAfresh() throws IOException {
+        byte[] weights = files.get("model.safetensors");
+        Path partial = repoFolder().resolve("blobs").resolve(FakeHub.sha256Hex(weights) + ".incomplete");
+        Files.createDirectories(partial.getParent());
+        Files.write(partial, new byte[1000]); // not a prefix of the real file
+
+        Path folder = resolver().resolve(REPO);
+
+        assertArrayEquals(weights, Files.readAllBytes(folder.resolve("model.safetensors")));
+        List<FakeHub.Request> gets = hub.requests("cdn", "GET");
+        assertEquals(2, gets.size(), "a resume, then a fresh download once the checksum failed");
+        assertEquals("bytes=1000-", gets.get(0).range());
+        assertNull(gets.get(1).range());
+    }
+
+    @Test
+    void concurrentResolvesDownloadEachFileOnce() throws Exception {
+        ModelResolver resolver = resolver();
+        try (var executor = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            List<java.util.concurrent.Future<Path>> results = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                results.add(executor.submit(() -> resolver.resolve(REPO)));
+            }
+            for (var result : results) {
+                assertEquals(repoFolder().resolve("snapshots").resolve(commit), result.get());
+            }
+        }
+        assertEquals(1, hub.requests("cdn", "GET").size(), "the weights are downloaded once");
+        assertArrayEquals(files.get("model.safetensors"),
+                Files.readAllBytes(repoFolder().resolve("snapshots").resolve(commit).resolve("model.safetensors")));
     }
 
     @Test
