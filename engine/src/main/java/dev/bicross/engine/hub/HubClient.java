@@ -185,7 +185,8 @@ final class HubClient {
         }
 
         if (broken != null || expected >= 0 && have < expected) {
-            String cause = broken == null ? "connection closed early"
+            String cause = broken == null || broken instanceof java.io.EOFException
+                    || String.valueOf(broken.getMessage()).contains("EOF") ? "connection closed early"
                     : broken instanceof SocketTimeoutException ? "no data for " + config.readTimeout().toSeconds() + " s"
                     : broken.getMessage() == null ? broken.getClass().getSimpleName() : broken.getMessage();
             throw new HubException(Reason.INCOMPLETE, "download of '" + id + "' " + remote.file() + " stopped at "

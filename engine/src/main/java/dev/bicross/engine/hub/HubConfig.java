@@ -40,6 +40,11 @@ public record HubConfig(URI endpoint, Path cacheDir, String token, boolean offli
         if (token != null && token.isBlank()) {
             token = null;
         }
+        if (token != null && !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            // Never echo the value: it is a secret, and a bad one would otherwise surface in an HTTP library error.
+            throw new IllegalArgumentException("HF_TOKEN holds characters an access token cannot have (spaces,"
+                    + " line breaks or non-ASCII); check how it was set");
+        }
     }
 
     /** The configuration the process environment describes. */

@@ -4,7 +4,6 @@ import dev.bicross.engine.hub.HubException.Reason;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -201,12 +200,12 @@ public final class ModelResolver {
         }
         Path partial = cache.incompleteBlob(id, remote.etag());
         Files.createDirectories(partial.getParent());
-        ReentrantLock threadLock = BLOB_LOCKS.computeIfAbsent(blob, b -> new ReentrantLock());
-        threadLock.lock();
         Path lockFile = cache.root().resolve(".locks").resolve(id.cacheFolderName()).resolve(remote.etag() + ".lock");
         Files.createDirectories(lockFile.getParent());
-        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = channel.lock()) {
+        ReentrantLock threadLock = BLOB_LOCKS.computeIfAbsent(blob, b -> new ReentrantLock());
+        threadLock.lock(); // file locks are per JVM, so threads of this one queue here first
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            channel.lock(); // held until the channel closes; other JVMs wait here
             if (!Files.isRegularFile(blob)) { // another thread or process may have finished it while we waited
                 boolean resuming = Files.exists(partial);
                 try {

@@ -58,6 +58,14 @@ class HubConfigTest {
     }
 
     @Test
+    void malformedTokenIsRejectedWithoutEchoingIt() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> HubConfig.fromEnvironment(Map.of("HF_TOKEN", "hf_abc\r\nX-Injected: 1"), HOME));
+        assertTrue(e.getMessage().startsWith("HF_TOKEN holds characters"), e.getMessage());
+        assertFalse(e.getMessage().contains("hf_abc"), e.getMessage());
+    }
+
+    @Test
     void timeoutsFromTheEnvironment() {
         HubConfig config = HubConfig.fromEnvironment(Map.of("HF_HUB_ETAG_TIMEOUT", "2.5",
                 "HF_HUB_DOWNLOAD_TIMEOUT", "60"), HOME);
