@@ -92,6 +92,33 @@ public final class ModelResolver {
         return resolve(model, listener, true);
     }
 
+    /**
+     * The model's folder if it is available without the network (a local folder, or a cached snapshot that has
+     * config.json, model.safetensors and a tokenizer file), else empty. Never downloads; for callers that want to
+     * say "not available, run {@code bicross pull ...}" and carry on without the model.
+     *
+     * @throws IllegalArgumentException when {@code model} is neither a folder nor a valid model id
+     */
+    public Optional<Path> cached(String model) throws IOException {
+        Objects.requireNonNull(model, "model");
+        Optional<Path> folder;
+        try {
+            folder = localFolder(model);
+        } catch (HubException e) {
+            return Optional.empty(); // a path to a folder that does not exist
+        }
+        if (folder.isPresent()) {
+            return folder;
+        }
+        ModelId id = ModelId.parse(model);
+        Optional<String> commit = cache.commitOf(id);
+        if (commit.isPresent() && Files.isDirectory(cache.snapshot(id, commit.get()))
+                && missingRequired(id, commit.get()).isEmpty()) {
+            return Optional.of(cache.snapshot(id, commit.get()));
+        }
+        return Optional.empty();
+    }
+
     private Path resolve(String model, DownloadListener listener, boolean refresh) throws IOException {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(listener, "listener");

@@ -412,6 +412,20 @@ class ModelResolverTest {
     }
 
     @Test
+    void cachedAnswersWithoutNetwork() throws IOException {
+        assertEquals(java.util.Optional.empty(), resolver().cached(REPO));
+        assertEquals(java.util.Optional.empty(), resolver().cached(temp.resolve("nowhere").toString()));
+        assertEquals(List.of(), hub.requests());
+
+        Path folder = resolver().resolve(REPO);
+        int requests = hub.requests().size();
+        assertEquals(java.util.Optional.of(folder), resolver().cached(REPO));
+        Files.delete(folder.resolve("model.safetensors"));
+        assertEquals(java.util.Optional.empty(), resolver().cached(REPO), "unusable without its weights");
+        assertEquals(requests, hub.requests().size());
+    }
+
+    @Test
     void localFolderIsUsedAsItIs() throws IOException {
         Path local = Files.createDirectories(temp.resolve("my-model"));
         Files.writeString(local.resolve("config.json"), "{}");
