@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "Bi-encoder retrieval and cross-encoder re-ranking in pure Java.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                EmbedCommand.class,
                 PullCommand.class,
         })
 public final class Main implements Runnable {

@@ -8,8 +8,11 @@ package dev.bicross.tokenizer;
  * @param typeIds       0 for the first segment (and its specials), 1 for the second
  * @param attentionMask 1 for real tokens, 0 for padding
  * @param tokens        the vocabulary string of each id
- * @param offsets       per token {@code [start, end)} character offsets into the original text it came from;
- *                      {@code [0, 0]} for special and padding tokens
+ * @param offsets       per token {@code [start, end)} offsets into the original text it came from (the first text
+ *                      for type id 0, the second for type id 1), in Java {@code char}s (UTF-16 units, so that
+ *                      {@code text.substring(start, end)} is the token's source); {@code [0, 0]} for special and
+ *                      padding tokens. HF tokenizers count code points instead; the two differ only after a
+ *                      supplementary character (emoji, rare CJK).
  * @param truncated     whether tokens were dropped to fit the maximum length
  */
 public record Encoding(int[] ids, int[] typeIds, int[] attentionMask, String[] tokens, int[][] offsets,

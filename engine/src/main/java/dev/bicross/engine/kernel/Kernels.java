@@ -10,6 +10,16 @@ package dev.bicross.engine.kernel;
  */
 public interface Kernels {
 
+    /**
+     * The process-wide kernels, chosen once from system properties and logged once:
+     * {@code bicross.kernels} = {@code vector} (default; falls back to scalar with one log line when the Vector API
+     * is unavailable) or {@code scalar}; {@code bicross.threads} = worker threads for the vector kernels (default:
+     * available processors); {@code bicross.vectorBits} = 256 or 512 (default: the platform's preferred width).
+     */
+    static Kernels create() {
+        return KernelSelection.shared();
+    }
+
     /** Short name for logs and benchmarks, e.g. {@code "scalar"} or {@code "vector-512"}. */
     String name();
 

@@ -1,0 +1,213 @@
+package dev.bicross.engine.bert;
+
+import dev.bicross.engine.ModelFormatException;
+import dev.bicross.engine.kernel.Epilogue;
+import dev.bicross.engine.kernel.Kernels;
+import dev.bicross.engine.model.BertConfig;
+import dev.bicross.engine.model.BertWeights;
+import dev.bicross.engine.safetensors.SafetensorsFile;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * A BERT encoder: the forward pass of Hugging Face's {@code BertModel} (post-LayerNorm, bidirectional attention,
+ * exact GELU) on packed variable-length batches, plus the sequence-classification head when the checkpoint has one.
+ *
+ * <p>Immutable and thread-safe: weights are read-only and each call takes its own scratch activations from a
+ * small pool. Weights are converted to {@code float} and packed at load; the mapped file is closed afterwards.
+ *
+ * <p>Shapes in comments: T = tokens in the packed batch, H = hidden size, I = intermediate size, B = sequences.
+ */
+public final class BertModel {
+
+    private final BertConfig config;
+    private final BertWeights weights;
+    private final Kernels kernels;
+    private final String weightsSha256;
+    private final ConcurrentLinkedQueue<Scratch> scratchPool = new ConcurrentLinkedQueue<>();
+
+    /** Wraps already loaded weights; {@code weightsSha256} identifies them (e.g. the file's hash). */
+    public BertModel(BertConfig config, BertWeights weights, Kernels kernels, String weightsSha256) {
+        this.config = config;
+        this.weights = weights;
+        this.kernels = kernels;
+        this.weightsSha256 = weightsSha256;
+    }
+
+    /**
+     * Loads {@code config.json} and {@code model.safetensors} from a Hugging Face model folder.
+     *
+     * @throws ModelFormatException if a file is missing, corrupt, or inconsistent with the config
+     */
+    public static BertModel load(Path modelDir, Kernels kernels) throws IOException {
+        BertConfig config = BertConfig.read(modelDir.resolve("config.json"));
+        Path weightsFile = modelDir.resolve("model.safetensors");
+        if (!Files.isRegularFile(weightsFile)) {
+            String hint = Files.exists(modelDir.resolve("pytorch_model.bin"))
+                    ? " (found pytorch_model.bin: bicross reads only safetensors; convert it or download the "
+                    + "safetensors revision)" : "";
+            throw new ModelFormatException(weightsFile + ": not found" + hint);
+        }
+        try (SafetensorsFile file = SafetensorsFile.open(weightsFile)) {
+            BertWeights weights = BertWeights.load(file, config, kernels);
+            return new BertModel(config, weights, kernels, file.sha256());
+        }
+    }
+
+    /** The model's configuration. */
+    public BertConfig config() {
+        return config;
+    }
+
+    /** The kernels this model runs on. */
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    /** SHA-256 (hex) of the weights file this model was loaded from. */
+    public String weightsSha256() {
+        return weightsSha256;
+    }
+
+    /**
+     * Runs the encoder and returns {@code last_hidden_state}, packed: (T, H) row-major, row
+     * {@code batch.seqOffsets()[s] + p} being position p of sequence s.
+     *
+     * @throws IllegalArgumentException if a token id, type id or sequence length is out of the model's range
+     */
+    public float[] forward(PackedBatch batch) {
+        validate(batch);
+        int tokens = batch.tokenCount();
+        float[] hidden = new float[tokens * config.hiddenSize()];                       // (T, H)
+        Scratch scratch = takeScratch(tokens);
+        try {
+            embeddings(batch, hidden);
+            for (BertWeights.Layer layer : weights.layers()) {
+                encoderLayer(layer, batch.seqOffsets(), hidden, scratch);
+            }
+        } finally {
+            scratchPool.offer(scratch);
+        }
+        return hidden;
+    }
+
+    /**
+     * Sequence-classification logits (B, labels): classifier(tanh(pooler([CLS]))) on top of {@link #forward}.
+     *
+     * @throws IllegalStateException if the checkpoint has no classification head
+     */
+    public float[][] classify(PackedBatch batch) {
+        BertWeights.ClassifierHead head = weights.classifierHead().orElseThrow(() -> new IllegalStateException(
+                "this model has no classification head (config.json architectures: " + config.architectures() + ")"));
+        float[] hidden = forward(batch);                                                // (T, H)
+        int h = config.hiddenSize();
+        int sequences = batch.sequenceCount();
+        float[] cls = new float[sequences * h];                                         // (B, H)
+        for (int s = 0; s < sequences; s++) {
+            System.arraycopy(hidden, batch.seqOffsets()[s] * h, cls, s * h, h);
+        }
+        float[] pooled = new float[sequences * h];                                      // (B, H)
+        kernels.linear(cls, sequences, head.pooler(), head.poolerBias(), Epilogue.TANH, pooled);
+        int labels = config.numLabels();
+        float[] logits = new float[sequences * labels];                                 // (B, labels)
+        kernels.linear(pooled, sequences, head.classifier(), head.classifierBias(), Epilogue.NONE, logits);
+        float[][] out = new float[sequences][];
+        for (int s = 0; s < sequences; s++) {
+            out[s] = Arrays.copyOfRange(logits, s * labels, (s + 1) * labels);
+        }
+        return out;
+    }
+
+    /** hidden (T, H) = LayerNorm(word[id] + token_type[type] + position[p]). */
+    private void embeddings(PackedBatch batch, float[] hidden) {
+        BertWeights.Embeddings e = weights.embeddings();
+        int h = config.hiddenSize();
+        int[] offsets = batch.seqOffsets();
+        for (int s = 0; s + 1 < offsets.length; s++) {
+            for (int row = offsets[s]; row < offsets[s + 1]; row++) {
+                int word = batch.tokenIds()[row] * h;
+                int type = batch.typeIds()[row] * h;
+                int position = (row - offsets[s]) * h;
+                int out = row * h;
+                for (int j = 0; j < h; j++) {
+                    hidden[out + j] = e.word()[word + j] + e.tokenType()[type + j] + e.position()[position + j];
+                }
+            }
+        }
+        kernels.addLayerNorm(hidden, null, batch.tokenCount(), h, e.layerNormGamma(), e.layerNormBeta(),
+                config.layerNormEps());
+    }
+
+    /** One post-LN transformer layer, updating hidden (T, H) in place. */
+    private void encoderLayer(BertWeights.Layer layer, int[] seqOffsets, float[] hidden, Scratch s) {
+        int tokens = seqOffsets[seqOffsets.length - 1];
+        int h = config.hiddenSize();
+        float eps = config.layerNormEps();
+        // Self-attention: fused Q, K, V projection, then softmax(QKᵀ/√d)·V within each sequence.
+        kernels.linear(hidden, tokens, layer.qkv(), layer.qkvBias(), Epilogue.NONE, s.qkv);          // (T, 3H)
+        kernels.attention(s.qkv, seqOffsets, config.numAttentionHeads(), config.headDim(), s.context); // (T, H)
+        // attended = LayerNorm(hidden + dense(context))
+        kernels.linear(s.context, tokens, layer.attentionOutput(), layer.attentionOutputBias(),
+                Epilogue.NONE, s.attended);                                                         // (T, H)
+        kernels.addLayerNorm(s.attended, hidden, tokens, h,
+                layer.attentionLayerNormGamma(), layer.attentionLayerNormBeta(), eps);
+        // Feed-forward: hidden = LayerNorm(attended + dense2(GELU(dense1(attended))))
+        kernels.linear(s.attended, tokens, layer.intermediate(), layer.intermediateBias(),
+                Epilogue.GELU, s.intermediate);                                                     // (T, I)
+        kernels.linear(s.intermediate, tokens, layer.output(), layer.outputBias(), Epilogue.NONE, hidden); // (T, H)
+        kernels.addLayerNorm(hidden, s.attended, tokens, h,
+                layer.outputLayerNormGamma(), layer.outputLayerNormBeta(), eps);
+    }
+
+    private void validate(PackedBatch batch) {
+        for (int s = 0; s < batch.sequenceCount(); s++) {
+            if (batch.length(s) > config.maxPositionEmbeddings()) {
+                throw new IllegalArgumentException("sequence " + s + " has " + batch.length(s)
+                        + " tokens; the model accepts at most max_position_embeddings = "
+                        + config.maxPositionEmbeddings());
+            }
+        }
+        for (int row = 0; row < batch.tokenCount(); row++) {
+            int id = batch.tokenIds()[row];
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + id + " at row " + row
+                        + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+            }
+            int type = batch.typeIds()[row];
+            if (type < 0 || type >= config.typeVocabSize()) {
+                throw new IllegalArgumentException("type id " + type + " at row " + row
+                        + " is outside [0, " + config.typeVocabSize() + ")");
+            }
+        }
+    }
+
+    private Scratch takeScratch(int tokens) {
+        Scratch s = scratchPool.poll();
+        if (s == null) {
+            s = new Scratch();
+        }
+        s.ensure(tokens, config.hiddenSize(), config.intermediateSize());
+        return s;
+    }
+
+    /** Per-call activations, reused across calls through the pool; sized for the largest batch seen. */
+    private static final class Scratch {
+        float[] qkv = new float[0];          // (T, 3H)
+        float[] context = new float[0];      // (T, H)
+        float[] attended = new float[0];     // (T, H)
+        float[] intermediate = new float[0]; // (T, I)
+
+        void ensure(int tokens, int hidden, int intermediateSize) {
+            if (context.length < tokens * hidden) {
+                qkv = new float[tokens * 3 * hidden];
+                context = new float[tokens * hidden];
+                attended = new float[tokens * hidden];
+                intermediate = new float[tokens * intermediateSize];
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package dev.bicross.engine.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Attention of one head of one packed sequence, read straight from the fused qkv rows (no padded tensors).
+ * The head's keys are first transposed into a (headDim × T) scratch, so that a query's scores against all keys
+ * are FMAs of broadcast query elements with contiguous key rows (no horizontal sums); the output is likewise the
+ * sum of broadcast probabilities times contiguous value rows.
+ */
+final class VectorAttention {
+
+    private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
+    private static final int L = S.length();
+
+    /** Per-thread scratch: [0] transposed keys, [1] scores; grown on demand, never shrunk. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    private VectorAttention() {
+    }
+
+    static void head(float[] qkv, int first, int length, int h, int heads, int headDim, float[] out) {
+        if (length == 0) {
+            return;
+        }
+        int hidden = heads * headDim;
+        int stride = 3 * hidden;
+        int kOffset = hidden + h * headDim;
+        int vOffset = 2 * hidden + h * headDim;
+        int padded = (length + L - 1) / L * L; // score columns, a whole number of vectors
+        float[][] scratch = SCRATCH.get();
+        if (scratch[0].length < headDim * padded) {
+            scratch[0] = new float[headDim * padded];
+        }
+        if (scratch[1].length < padded) {
+            scratch[1] = new float[padded];
+        }
+        float[] keysT = scratch[0]; // (headDim × padded)
+        float[] scores = scratch[1]; // (padded)
+        for (int j = 0; j < length; j++) {
+            int kRow = (first + j) * stride + kOffset;
+            for (int d = 0; d < headDim; d++) {
+                keysT[d * padded + j] = qkv[kRow + d];
+            }
+        }
+        for (int d = 0; d < headDim; d++) {
+            java.util.Arrays.fill(keysT, d * padded + length, (d + 1) * padded, 0f);
+        }
+        float scale = (float) (1 / Math.sqrt(headDim));
+        for (int i = 0; i < length; i++) {
+            int qRow = (first + i) * stride + h * headDim;
+            scores(qkv, qRow, scale, keysT, padded, headDim, scores);
+            java.util.Arrays.fill(scores, length, padded, Float.NEGATIVE_INFINITY);
+            float sum = softmaxNumerators(scores, padded);
+            weightedValues(qkv, first, length, stride, vOffset, scores, 1f / sum, headDim, out,
+                    (first + i) * hidden + h * headDim);
+        }
+    }
+
+    /** scores[j] = (scale·q)·k_j for all padded j, four vectors of j at a time to hide FMA latency. */
+    private static void scores(float[] qkv, int qRow, float scale, float[] keysT, int padded, int headDim,
+                               float[] scores) {
+        int j = 0;
+        for (; j + 4 * L <= padded; j += 4 * L) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            for (int d = 0; d < headDim; d++) {
+                FloatVector q = FloatVector.broadcast(S, qkv[qRow + d] * scale);
+                int row = d * padded + j;
+                a0 = q.fma(FloatVector.fromArray(S, keysT, row), a0);
+                a1 = q.fma(FloatVector.fromArray(S, keysT, row + L), a1);
+                a2 = q.fma(FloatVector.fromArray(S, keysT, row + 2 * L), a2);
+                a3 = q.fma(FloatVector.fromArray(S, keysT, row + 3 * L), a3);
+            }
+            a0.intoArray(scores, j);
+            a1.intoArray(scores, j + L);
+            a2.intoArray(scores, j + 2 * L);
+            a3.intoArray(scores, j + 3 * L);
+        }
+        for (; j < padded; j += L) {
+            FloatVector a = FloatVector.zero(S);
+            for (int d = 0; d < headDim; d++) {
+                a = FloatVector.broadcast(S, qkv[qRow + d] * scale).fma(FloatVector.fromArray(S, keysT, d * padded + j), a);
+            }
+            a.intoArray(scores, j);
+        }
+    }
+
+    /** Replaces scores by exp(score − max) (the stable softmax numerators) and returns their sum. */
+    private static float softmaxNumerators(float[] scores, int padded) {
+        FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < padded; j += L) {
+            max = max.max(FloatVector.fromArray(S, scores, j));
+        }
+        float m = max.reduceLanes(VectorOperators.MAX);
+        FloatVector sum = FloatVector.zero(S);
+        for (int j = 0; j < padded; j += L) {
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, scores, j).sub(m));
+            e.intoArray(scores, j);
+            sum = sum.add(e);
+        }
+        return sum.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** out[d] = norm · Σ_j p_j · v_j[d], up to four vectors of d per pass over j. */
+    private static void weightedValues(float[] qkv, int first, int length, int stride, int vOffset, float[] p,
+                                       float norm, int headDim, float[] out, int outOffset) {
+        int d = 0;
+        for (; d + 4 * L <= headDim; d += 4 * L) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            for (int j = 0; j < length; j++) {
+                FloatVector pj = FloatVector.broadcast(S, p[j]);
+                int v = (first + j) * stride + vOffset + d;
+                a0 = pj.fma(FloatVector.fromArray(S, qkv, v), a0);
+                a1 = pj.fma(FloatVector.fromArray(S, qkv, v + L), a1);
+                a2 = pj.fma(FloatVector.fromArray(S, qkv, v + 2 * L), a2);
+                a3 = pj.fma(FloatVector.fromArray(S, qkv, v + 3 * L), a3);
+            }
+            a0.mul(norm).intoArray(out, outOffset + d);
+            a1.mul(norm).intoArray(out, outOffset + d + L);
+            a2.mul(norm).intoArray(out, outOffset + d + 2 * L);
+            a3.mul(norm).intoArray(out, outOffset + d + 3 * L);
+        }
+        for (; d < headDim; d += L) {
+            VectorMask<Float> inside = S.indexInRange(d, headDim);
+            FloatVector a = FloatVector.zero(S);
+            for (int j = 0; j < length; j++) {
+                int v = (first + j) * stride + vOffset + d;
+                a = FloatVector.broadcast(S, p[j]).fma(FloatVector.fromArray(S, qkv, v, inside), a);
+            }
+            a.mul(norm).intoArray(out, outOffset + d, inside);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.bicross.engine.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Element-wise functions on float vectors: exp, GELU (exact erf form), tanh. Their scalar twins are in
+ * {@link ScalarKernels}; {@code VectorMathTest} diffs them.
+ */
+final class VectorMath {
+
+    private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
+
+    private VectorMath() {
+    }
+
+    /** e^v; the JDK maps this to its vectorised math library (SVML on x86), accurate to about 1 ulp. */
+    static FloatVector exp(FloatVector v) {
+        return v.lanewise(VectorOperators.EXP);
+    }
+
+    static FloatVector tanh(FloatVector v) {
+        return v.lanewise(VectorOperators.TANH);
+    }
+
+    /*
+     * GELU(z) = 0.5·z·(1 + erf(z/√2)) = 0.5·z·erfc(−z/√2). With u = |z|/√2 this is 0.5·z·erfc(u) for z < 0 and
+     * 0.5·z·(2 − erfc(u)) for z ≥ 0: no cancellation on either side, so the relative error of GELU is that of
+     * erfc. erfc(u) = t·exp(−u² + P(t)) with t = 1/(1 + u/2), P a degree-9 polynomial we fitted (weighted least
+     * squares towards minimax, in double) to ln(erfc(u)·e^(u²)/t) on t ∈ [1/6, 1], i.e. u ∈ [0, 10]; beyond
+     * u = 10 erfc is below the float range anyway. Fit error 4.5e-8 in the exponent; the float evaluation is
+     * then limited by the rounding of u² (≈ u²·6e-8 relative), negligible in absolute terms.
+     */
+    private static final float P0 = -1.265441439518106f;
+    private static final float P1 = 0.9984925487554118f;
+    private static final float P2 = 0.3878994359351764f;
+    private static final float P3 = 0.028358562178501523f;
+    private static final float P4 = 0.020191534699488534f;
+    private static final float P5 = -0.11677887531395298f;
+    private static final float P6 = -0.6512591830717838f;
+    private static final float P7 = 1.122409185799643f;
+    private static final float P8 = -0.6660666343174784f;
+    private static final float P9 = 0.14219491007578375f;
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+    private static final float INV_SQRT2 = (float) (1 / Math.sqrt(2));
+
+    /**
+     * 2·Φ(z) = erfc(−z/√2), with Φ the standard normal CDF. The exponent −u² = −z²/2 is carried as an exact
+     * two-float sum (z² split by FMA, then an error-free addition of the fitted correction), because rounding it
+     * to one float would cost up to u²·6e-8 relative accuracy, 1e-6 already at |z| ≈ 4.
+     */
+    static FloatVector twiceNormalCdf(FloatVector z) {
+        FloatVector a = z.abs();
+        FloatVector u = a.mul(INV_SQRT2);
+        FloatVector t = ONE.div(u.fma(0.5f, 1f));
+        FloatVector p = t.fma(P9, P8);
+        p = p.fma(t, FloatVector.broadcast(S, P7));
+        p = p.fma(t, FloatVector.broadcast(S, P6));
+        p = p.fma(t, FloatVector.broadcast(S, P5));
+        p = p.fma(t, FloatVector.broadcast(S, P4));
+        p = p.fma(t, FloatVector.broadcast(S, P3));
+        p = p.fma(t, FloatVector.broadcast(S, P2));
+        p = p.fma(t, FloatVector.broadcast(S, P1));
+        p = p.fma(t, FloatVector.broadcast(S, P0));
+        FloatVector square = a.mul(a);
+        FloatVector squareLow = a.fma(a, square.neg()); // a² = square + squareLow exactly
+        FloatVector minusHalfSquare = square.mul(-0.5f);
+        // TwoSum: exponent + exponentLow = p − a²/2 exactly (minus the low half of a²/2)
+        FloatVector exponent = minusHalfSquare.add(p);
+        FloatVector pPart = exponent.sub(minusHalfSquare);
+        FloatVector exponentLow = minusHalfSquare.sub(exponent.sub(pPart)).add(p.sub(pPart))
+                .sub(squareLow.mul(0.5f));
+        FloatVector e = exp(exponent);
+        FloatVector erfc = t.mul(e.fma(exponentLow, e)); // e^(x + δ) ≈ e^x·(1 + δ) for the tiny δ
+        VectorMask<Float> negative = z.lt(0f);
+        return erfc.neg().add(2f).blend(erfc, negative);
+    }
+
+    static FloatVector gelu(FloatVector z) {
+        return z.mul(0.5f).mul(twiceNormalCdf(z));
+    }
+
+    /** Scalar form of {@link #gelu(FloatVector)} (same formula, same rounding) for tails outside a vector. */
+    static float geluLane(float z) {
+        return gelu(FloatVector.broadcast(S, z)).lane(0);
+    }
+}

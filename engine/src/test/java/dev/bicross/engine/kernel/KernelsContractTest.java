@@ -1,0 +1,122 @@
+package dev.bicross.engine.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Hand-computed cases and invariants every {@link Kernels} implementation must satisfy. */
+class KernelsContractTest {
+
+    static List<Kernels> implementations() {
+        return List.of(new ScalarKernels(), new VectorKernels(1), new VectorKernels(2));
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void linearComputesXWTransposedPlusBias(Kernels kernels) {
+        float[] w = {1, 2, 3, 4, 5, 6}; // (out 2 × in 3)
+        PackedWeights packed = kernels.pack(w, 2, 3);
+        float[] x = {1, 0, -1, 2, 1, 1}; // (2 rows × 3)
+        float[] y = new float[4];
+        kernels.linear(x, 2, packed, new float[] {10, 20}, Epilogue.NONE, y);
+        assertArrayEquals(new float[] {1 - 3 + 10, 4 - 6 + 20, 2 + 2 + 3 + 10, 8 + 5 + 6 + 20}, y);
+
+        kernels.linear(x, 2, packed, null, Epilogue.TANH, y);
+        assertEquals((float) Math.tanh(-2), y[0], 1e-7f);
+        kernels.linear(x, 2, packed, null, Epilogue.GELU, y);
+        assertEquals(7 * 0.9999999999974403f, y[2], 1e-6f); // Φ(7)
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void badShapesAreRejectedWithTheOffendingValues(Kernels kernels) {
+        var e = assertThrows(IllegalArgumentException.class, () -> kernels.pack(new float[5], 2, 3));
+        assertEquals("pack: weight has 5 values, shape (2 × 3) needs 6", e.getMessage());
+        PackedWeights packed = kernels.pack(new float[6], 2, 3);
+        e = assertThrows(IllegalArgumentException.class,
+                () -> kernels.linear(new float[6], 2, packed, new float[3], Epilogue.NONE, new float[4]));
+        assertEquals("linear: bias has 3 values, expected 2", e.getMessage());
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void layerNormGivesZeroMeanUnitVarianceThenAffine(Kernels kernels) {
+        Random random = new Random(1);
+        int rows = 3;
+        int dim = 37;
+        float[] x = new float[rows * dim];
+        float[] residual = new float[rows * dim];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = random.nextFloat() * 10 - 3;
+            residual[i] = random.nextFloat();
+        }
+        float[] ones = new float[dim];
+        java.util.Arrays.fill(ones, 1f);
+        kernels.addLayerNorm(x, residual, rows, dim, ones, new float[dim], 0f);
+        for (int r = 0; r < rows; r++) {
+            double mean = 0;
+            double var = 0;
+            for (int i = 0; i < dim; i++) {
+                mean += x[r * dim + i];
+            }
+            mean /= dim;
+            for (int i = 0; i < dim; i++) {
+                var += (x[r * dim + i] - mean) * (x[r * dim + i] - mean);
+            }
+            assertEquals(0, mean, 1e-6, "row " + r + " mean");
+            assertEquals(1, var / dim, 1e-5, "row " + r + " biased variance");
+        }
+        // hand example: [1, 3] → mean 2, biased var 1 → [-1, 1] · gamma + beta
+        float[] small = {1, 3};
+        kernels.addLayerNorm(small, null, 1, 2, new float[] {2, 3}, new float[] {0.5f, -0.5f}, 0f);
+        assertArrayEquals(new float[] {-1.5f, 2.5f}, small, 1e-6f);
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void attentionOfOneTokenReturnsItsValue(Kernels kernels) {
+        int heads = 2;
+        int headDim = 3;
+        float[] qkv = {9, 8, 7, 6, 5, 4, /* k */ 1, 2, 3, 4, 5, 6, /* v */ 0.5f, -1, 2, 3, 4, -5};
+        float[] out = new float[6];
+        kernels.attention(qkv, new int[] {0, 1}, heads, headDim, out);
+        assertArrayEquals(new float[] {0.5f, -1, 2, 3, 4, -5}, out, 1e-6f);
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void attentionWithEqualKeysAveragesValuesAndStaysInsideItsSequence(Kernels kernels) {
+        // 1 head, headDim 2; sequence A = tokens 0..2 (identical keys), sequence B = token 3.
+        float[] qkv = {
+                5, 1, /* k */ 1, 1, /* v */ 1, 0,
+                -3, 2, 1, 1, 2, 0,
+                0, 7, 1, 1, 6, 3,
+                1, 1, 100, 100, -1, -1,
+        };
+        float[] out = new float[8];
+        kernels.attention(qkv, new int[] {0, 3, 4}, 1, 2, out);
+        for (int t = 0; t < 3; t++) {
+            assertEquals(3f, out[2 * t], 1e-6f);
+            assertEquals(1f, out[2 * t + 1], 1e-6f);
+        }
+        assertEquals(-1f, out[6], 1e-6f); // a large score alone must not overflow
+        assertEquals(-1f, out[7], 1e-6f);
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void attentionSoftmaxWeightsFollowScores(Kernels kernels) {
+        // 1 head, headDim 1, two tokens: scores q·k/1 = {0, ln 3} → weights {1/4, 3/4}
+        float ln3 = (float) Math.log(3);
+        float[] qkv = {1, 0, 4, /* token 1 */ 1, ln3, 8};
+        float[] out = new float[2];
+        kernels.attention(qkv, new int[] {0, 2}, 1, 1, out);
+        assertEquals(7f, out[0], 1e-5f);
+        assertEquals(7f, out[1], 1e-5f);
+    }
+}
