@@ -187,7 +187,7 @@ final class HubClient {
         if (broken != null || expected >= 0 && have < expected) {
             String cause = broken == null || broken instanceof java.io.EOFException
                     || String.valueOf(broken.getMessage()).contains("EOF") ? "connection closed early"
-                    : broken instanceof SocketTimeoutException ? "no data for " + config.readTimeout().toSeconds() + " s"
+                    : broken instanceof SocketTimeoutException ? "no data for " + seconds(config.readTimeout())
                     : broken.getMessage() == null ? broken.getClass().getSimpleName() : broken.getMessage();
             throw new HubException(Reason.INCOMPLETE, "download of '" + id + "' " + remote.file() + " stopped at "
                     + have + (expected >= 0 ? " of " + expected : "") + " bytes (" + cause
@@ -257,8 +257,9 @@ final class HubClient {
         } catch (UnknownHostException | ConnectException | NoRouteToHostException | SocketTimeoutException e) {
             connection.disconnect();
             String origin = url.getScheme() + "://" + url.getRawAuthority();
-            String cause = e instanceof SocketTimeoutException ? "no answer within "
-                    + Math.max(config.connectTimeout().toSeconds(), config.readTimeout().toSeconds()) + " s"
+            String cause = e instanceof SocketTimeoutException ? "no answer within " + seconds(
+                    String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("connect")
+                            ? config.connectTimeout() : config.readTimeout())
                     : e instanceof UnknownHostException ? "unknown host " + url.getHost()
                     : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new HubException(Reason.UNREACHABLE, "cannot reach " + origin + " to fetch '" + id + "' (" + cause
@@ -404,6 +405,11 @@ final class HubClient {
 
     private static String encode(String segment) {
         return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static String seconds(java.time.Duration duration) {
+        long millis = duration.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + " s" : String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
     }
 
     private static int millis(java.time.Duration duration) {

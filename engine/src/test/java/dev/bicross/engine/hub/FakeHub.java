@@ -51,6 +51,7 @@ final class FakeHub implements AutoCloseable {
     private final Map<String, String> renamed = new ConcurrentHashMap<>();                    // old repo -> new repo
     private final Map<String, Integer> truncateOnce = new ConcurrentHashMap<>();              // sha256 -> bytes sent
     private final Map<String, Boolean> corruptOnce = new ConcurrentHashMap<>();               // sha256
+    private final Map<String, Integer> stallOnce = new ConcurrentHashMap<>();                 // sha256 -> bytes sent
     private int commitCounter;
 
     FakeHub() throws IOException {
@@ -108,6 +109,11 @@ final class FakeHub implements AutoCloseable {
     /** The next download of this content (LFS or not) announces its full length but sends only {@code bytes}. */
     void truncateNextDownload(byte[] content, int bytes) {
         truncateOnce.put(sha256Hex(content), bytes);
+    }
+
+    /** The next download of this LFS object sends {@code bytes} of it, then nothing more for five seconds. */
+    void stallNextDownload(byte[] content, int bytes) {
+        stallOnce.put(sha256Hex(content), bytes);
     }
 
     /** The next download of this LFS object sends the right length with one byte changed. */
@@ -224,6 +230,18 @@ final class FakeHub implements AutoCloseable {
         Integer cut = get && content != null ? truncateOnce.remove(sha) : null;
         if (cut != null) {
             cutShort(exchange, content, cut);
+        }
+        Integer stall = get && content != null ? stallOnce.remove(sha) : null;
+        if (stall != null) {
+            exchange.sendResponseHeaders(200, content.length);
+            exchange.getResponseBody().write(content, 0, stall);
+            exchange.getResponseBody().flush();
+            try {
+                Thread.sleep(5_000); // the client's read timeout must end this, not the sleep
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException("fake hub: stalled after " + stall + " bytes");
         }
         try (exchange) {
             if (content == null) {
