@@ -3,6 +3,7 @@ package dev.bicross.engine.hub;
 import dev.bicross.engine.hub.HubException.Reason;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -26,7 +27,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * </ol>
  * A cached snapshot is used without any network request when every file bicross reads is there or is recorded as
  * absent ({@code .no_exist}). Downloads are verified (sha256 of LFS files, size of the others), land in the cache
- * by atomic renames, and resume after an interruption. The branch ref is written last, so a failed download leaves
+ * by atomic renames, and resume after an interruption (a few times automatically, else on the next call). The branch ref is written last, so a failed download leaves
  * what {@code refs} and {@code snapshots} show unchanged. Thread-safe; concurrent downloads of one file wait for
  * each other (also across JVMs on one machine, through a file lock).
  */
@@ -41,6 +42,10 @@ public final class ModelResolver {
     /** Files fetched when the model has them (tokenizer and sentence-transformers settings). */
     public static final List<String> OPTIONAL_FILES = List.of("tokenizer_config.json", "special_tokens_map.json",
             "modules.json", "sentence_bert_config.json", "1_Pooling/config.json", "config_sentence_transformers.json");
+
+    /** How often one resolve resumes a download whose connection broke (each time after new bytes arrived). */
+    static final int AUTOMATIC_RESUMES = 3;
+    private static final long RESUME_PAUSE_MILLIS = 250;
 
     private static final ConcurrentHashMap<Path, ReentrantLock> BLOB_LOCKS = new ConcurrentHashMap<>();
 
@@ -234,19 +239,47 @@ public final class ModelResolver {
         try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             channel.lock(); // held until the channel closes; other JVMs wait here
             if (!Files.isRegularFile(blob)) { // another thread or process may have finished it while we waited
-                boolean resuming = Files.exists(partial);
-                try {
-                    client.fetch(id, remote, partial, blob, listener);
-                } catch (HubException e) {
-                    if (e.reason() != Reason.CORRUPT || !resuming) {
-                        throw e;
-                    }
-                    // The bytes kept from an earlier attempt were the bad part (the partial file is gone): once more.
-                    client.fetch(id, remote, partial, blob, listener);
-                }
+                fetchWithResumes(id, remote, partial, blob, listener);
             }
         } finally {
             threadLock.unlock();
+        }
+    }
+
+    /**
+     * Downloads, resuming up to {@link #AUTOMATIC_RESUMES} times when the connection breaks after delivering new
+     * bytes (a dead server gets no second try), and starting afresh once when bytes kept from an earlier attempt
+     * fail the checksum.
+     */
+    private void fetchWithResumes(ModelId id, RemoteFile remote, Path partial, Path blob, DownloadListener listener)
+            throws IOException {
+        int resumes = 0;
+        boolean restarted = false;
+        while (true) {
+            long before = Files.isRegularFile(partial) ? Files.size(partial) : 0;
+            try {
+                client.fetch(id, remote, partial, blob, listener);
+                return;
+            } catch (HubException e) {
+                long after = Files.isRegularFile(partial) ? Files.size(partial) : 0;
+                if (e.reason() == Reason.CORRUPT && before > 0 && !restarted) {
+                    restarted = true; // the kept bytes were the bad part; the partial file is gone now
+                } else if (e.reason() == Reason.INCOMPLETE && after > before && resumes < AUTOMATIC_RESUMES) {
+                    resumes++;
+                    pause(RESUME_PAUSE_MILLIS * resumes);
+                } else {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void pause(long millis) throws InterruptedIOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting to resume a download");
         }
     }
 
