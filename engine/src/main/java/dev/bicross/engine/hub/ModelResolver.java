@@ -148,8 +148,10 @@ public final class ModelResolver {
             // A known snapshot is completed at its own commit; otherwise (or when pulling) the revision is asked.
             return download(id, haveSnapshot && !refresh ? commit.get() : id.revision(), listener);
         } catch (HubException e) {
-            if (e.reason() == Reason.UNREACHABLE && usable && !refresh) {
-                return cache.snapshot(id, commit.get()); // offline but cached: what transformers does as well
+            if (usable && !refresh) {
+                // Only optional files were missing: a model that works from the cache keeps working when the Hub is
+                // unreachable or refuses (transformers falls back the same way).
+                return cache.snapshot(id, commit.get());
             }
             throw e;
         }
