@@ -414,6 +414,13 @@ class ModelResolverTest {
         Path folder = resolver().resolve(REPO);
         Files.delete(repoFolder().resolve(".no_exist").resolve(commit).resolve("tokenizer_config.json"));
         assertEquals(folder, new ModelResolver(unreachable).resolve(REPO));
+        // The same when the Hub now refuses access (e.g. the model became gated) ...
+        hub.gate(REPO, "hf_secret");
+        assertEquals(folder, resolver().resolve(REPO));
+        // ... but an explicit pull says what went wrong instead of quietly using the cache.
+        HubException pull = assertThrows(HubException.class,
+                () -> new ModelResolver(unreachable).pull(REPO, DownloadListener.NONE));
+        assertEquals(HubException.Reason.UNREACHABLE, pull.reason());
     }
 
     @Test
