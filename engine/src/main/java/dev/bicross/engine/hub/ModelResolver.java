@@ -30,6 +30,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * by atomic renames, and resume after an interruption (a few times automatically, else on the next call). The branch ref is written last, so a failed download leaves
  * what {@code refs} and {@code snapshots} show unchanged. Thread-safe; concurrent downloads of one file wait for
  * each other (also across JVMs on one machine, through a file lock).
+ * <pre>{@code
+ * ModelResolver resolver = ModelResolver.fromEnvironment();            // HF_ENDPOINT, HF_HUB_CACHE, HF_TOKEN, ...
+ * Path folder = resolver.resolve("cross-encoder/ms-marco-MiniLM-L6-v2"); // cache, else download
+ * Optional<Path> ready = resolver.cached("org/name@v1.0");              // never touches the network
+ * }</pre>
  */
 public final class ModelResolver {
 
