@@ -94,120 +94,163 @@ final class HubClient {
      */
     void fetch(ModelId id, RemoteFile remote, Path partial, Path blob, DownloadListener listener) throws IOException {
         Files.createDirectories(partial.getParent());
-        long expected = remote.size();
-        long have = Files.isRegularFile(partial) ? Files.size(partial) : 0;
-        if (expected >= 0 && have > expected) {
+        Progress progress = new Progress(remote, Files.isRegularFile(partial) ? Files.size(partial) : 0);
+        if (progress.expected >= 0 && progress.have > progress.expected) {
             Files.delete(partial); // longer than the file can be: not a prefix of it
-            have = 0;
+            progress.restart();
         }
-        MessageDigest digest = remote.checksummed() ? sha256() : null;
-        if (have > 0 && digest != null) {
+        if (progress.have > 0 && progress.digest != null) {
             try (InputStream in = Files.newInputStream(partial)) {
-                digestAll(in, digest);
+                digestAll(in, progress.digest);
             }
         }
-        listener.onProgress(remote.file(), have, expected);
+        listener.onProgress(remote.file(), progress.have, progress.expected);
 
         IOException broken = null;
-        if (expected < 0 || have < expected) {
-            HttpURLConnection connection = get(id, remote, have);
-            int status = connection.getResponseCode();
-            if (status == 416) {
-                // The server has no bytes past ours: our partial file is not a prefix of this file. Start over.
-                connection.disconnect();
-                Files.deleteIfExists(partial);
-                have = 0;
-                digest = remote.checksummed() ? sha256() : null;
-                connection = get(id, remote, 0);
-                status = connection.getResponseCode();
-            }
-            if (status == 206) {
-                long[] range = contentRange(connection.getHeaderField("Content-Range"));
-                if (range == null || range[0] != have) {
-                    String message = "server answered the resume of '" + id + "' " + remote.file() + " at byte "
-                            + have + " with Content-Range '" + connection.getHeaderField("Content-Range") + "'";
-                    connection.disconnect();
-                    throw new HubException(Reason.PROTOCOL, message);
-                }
-                if (expected < 0 && range[2] >= 0) {
-                    expected = range[2];
-                }
-            } else if (status == 200) {
-                if (have > 0) { // the server ignored Range: start over, from its first byte
-                    have = 0;
-                    digest = remote.checksummed() ? sha256() : null;
-                }
-                if (expected < 0) {
-                    expected = connection.getContentLengthLong();
-                }
-            } else {
-                String message = "HTTP " + status + " from " + withoutQuery(connection.getURL().toString())
-                        + " while downloading '" + id + "' " + remote.file();
-                connection.disconnect();
-                throw new HubException(status == 401 || status == 403 ? Reason.ACCESS_DENIED : Reason.PROTOCOL,
-                        message);
-            }
-            StandardOpenOption mode = have > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
-            byte[] buffer = new byte[BUFFER_BYTES];
-            long reported = have;
-            try (InputStream in = connection.getInputStream();
-                 OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                         mode)) {
-                while (true) {
-                    int n;
-                    try {
-                        n = in.read(buffer);
-                    } catch (IOException e) {
-                        broken = e;
-                        break;
-                    }
-                    if (n < 0) {
-                        break;
-                    }
-                    out.write(buffer, 0, n);
-                    if (digest != null) {
-                        digest.update(buffer, 0, n);
-                    }
-                    have += n;
-                    if (have - reported >= PROGRESS_STEP_BYTES) {
-                        listener.onProgress(remote.file(), have, expected);
-                        reported = have;
-                    }
-                }
-            } catch (IOException e) {
-                if (broken == null) {
-                    throw e; // writing failed (disk full, permissions): say so as it is
-                }
-            }
-            if (broken != null) {
-                connection.disconnect();
-            }
+        if (progress.expected < 0 || progress.have < progress.expected) {
+            HttpURLConnection connection = openBody(id, remote, partial, progress);
+            broken = receive(connection, partial, progress, listener);
+        }
+        verify(id, remote, partial, progress, broken);
+        listener.onProgress(remote.file(), progress.have, progress.expected);
+        HubCache.move(partial, blob);
+    }
+
+    /** Where one file's download stands: bytes on disk, the size to reach, the running checksum (LFS files). */
+    private static final class Progress {
+        private final RemoteFile remote;
+        long have;
+        long expected;
+        MessageDigest digest;
+
+        Progress(RemoteFile remote, long have) {
+            this.remote = remote;
+            this.have = have;
+            this.expected = remote.size();
+            this.digest = remote.checksummed() ? sha256() : null;
         }
 
-        if (broken != null || expected >= 0 && have < expected) {
-            String cause = broken == null ? "connection closed early"
-                    : broken instanceof SocketTimeoutException ? "no data for " + config.readTimeout().toSeconds() + " s"
-                    : broken.getMessage() == null ? broken.getClass().getSimpleName() : broken.getMessage();
-            throw new HubException(Reason.INCOMPLETE, "download of '" + id + "' " + remote.file() + " stopped at "
-                    + have + (expected >= 0 ? " of " + expected : "") + " bytes (" + cause
-                    + "); run again to resume it", broken);
+        void restart() {
+            have = 0;
+            digest = remote.checksummed() ? sha256() : null;
         }
-        if (expected >= 0 && have > expected) {
+    }
+
+    /**
+     * Sends the GET (with {@code Range} when resuming) and settles where the body starts: a 206 continues the
+     * partial file, a 200 replaces it (the server ignored Range), a 416 means the partial file is no prefix of this
+     * file, so it is dropped and the whole file requested.
+     */
+    private HttpURLConnection openBody(ModelId id, RemoteFile remote, Path partial, Progress progress)
+            throws IOException {
+        HttpURLConnection connection = get(id, remote, progress.have);
+        int status = connection.getResponseCode();
+        if (status == 416) {
+            connection.disconnect();
             Files.deleteIfExists(partial);
-            throw new HubException(Reason.CORRUPT, "download of '" + id + "' " + remote.file() + " has " + have
-                    + " bytes but the Hub announced " + expected + "; the download was discarded");
+            progress.restart();
+            connection = get(id, remote, 0);
+            status = connection.getResponseCode();
         }
-        if (digest != null) {
-            String actual = HexFormat.of().formatHex(digest.digest());
-            if (!actual.equals(remote.etag())) {
-                Files.deleteIfExists(partial);
-                throw new HubException(Reason.CORRUPT, "download of '" + id + "' " + remote.file() + " is corrupt: "
-                        + "sha256 " + actual + " but the Hub announced " + remote.etag()
-                        + "; the download was discarded, run again to retry");
+        if (status == 206) {
+            String header = connection.getHeaderField("Content-Range");
+            long[] range = contentRange(header);
+            if (range == null || range[0] != progress.have) {
+                connection.disconnect();
+                throw new HubException(Reason.PROTOCOL, "server answered the resume of '" + id + "' " + remote.file()
+                        + " at byte " + progress.have + " with Content-Range '" + header + "'");
+            }
+            if (progress.expected < 0 && range[2] >= 0) {
+                progress.expected = range[2];
+            }
+        } else if (status == 200) {
+            if (progress.have > 0) {
+                progress.restart();
+            }
+            if (progress.expected < 0) {
+                progress.expected = connection.getContentLengthLong();
+            }
+        } else {
+            String message = "HTTP " + status + " from " + withoutQuery(connection.getURL())
+                    + " while downloading '" + id + "' " + remote.file();
+            connection.disconnect();
+            throw new HubException(status == 401 || status == 403 ? Reason.ACCESS_DENIED : Reason.PROTOCOL, message);
+        }
+        return connection;
+    }
+
+    /**
+     * Copies the body to the partial file (appending when resuming), hashing as it goes.
+     *
+     * @return the exception that broke the transfer off (the bytes before it are on disk), or null if it ended
+     */
+    private IOException receive(HttpURLConnection connection, Path partial, Progress progress,
+                                DownloadListener listener) throws IOException {
+        StandardOpenOption mode = progress.have > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
+        byte[] buffer = new byte[BUFFER_BYTES];
+        long reported = progress.have;
+        IOException broken = null;
+        try (InputStream in = connection.getInputStream();
+             OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                     mode)) {
+            while (true) {
+                int n;
+                try {
+                    n = in.read(buffer);
+                } catch (IOException e) {
+                    broken = e;
+                    break;
+                }
+                if (n < 0) {
+                    break;
+                }
+                out.write(buffer, 0, n);
+                if (progress.digest != null) {
+                    progress.digest.update(buffer, 0, n);
+                }
+                progress.have += n;
+                if (progress.have - reported >= PROGRESS_STEP_BYTES) {
+                    listener.onProgress(progress.remote.file(), progress.have, progress.expected);
+                    reported = progress.have;
+                }
+            }
+        } catch (IOException e) {
+            if (broken == null) {
+                throw e; // writing failed (disk full, permissions): say so as it is
             }
         }
-        listener.onProgress(remote.file(), have, expected);
-        HubCache.move(partial, blob);
+        if (broken != null) {
+            connection.disconnect();
+        }
+        return broken;
+    }
+
+    /** Keeps a short file for resuming; deletes one that is too long or fails its checksum. */
+    private void verify(ModelId id, RemoteFile remote, Path partial, Progress progress, IOException broken)
+            throws IOException {
+        String what = "download of '" + id + "' " + remote.file();
+        if (broken != null || progress.expected >= 0 && progress.have < progress.expected) {
+            String cause = broken == null || broken instanceof java.io.EOFException
+                    || String.valueOf(broken.getMessage()).contains("EOF") ? "connection closed early"
+                    : broken instanceof SocketTimeoutException ? "no data for " + seconds(config.readTimeout())
+                    : broken.getMessage() == null ? broken.getClass().getSimpleName() : broken.getMessage();
+            throw new HubException(Reason.INCOMPLETE, what + " stopped at " + progress.have
+                    + (progress.expected >= 0 ? " of " + progress.expected : "") + " bytes (" + cause
+                    + "); run again to resume it", broken);
+        }
+        if (progress.expected >= 0 && progress.have > progress.expected) {
+            Files.deleteIfExists(partial);
+            throw new HubException(Reason.CORRUPT, what + " has " + progress.have + " bytes but the Hub announced "
+                    + progress.expected + "; the download was discarded");
+        }
+        if (progress.digest != null) {
+            String actual = HexFormat.of().formatHex(progress.digest.digest());
+            if (!actual.equals(remote.etag())) {
+                Files.deleteIfExists(partial);
+                throw new HubException(Reason.CORRUPT, what + " is corrupt: sha256 " + actual
+                        + " but the Hub announced " + remote.etag() + "; the download was discarded, run again to retry");
+            }
+        }
     }
 
     /** GET {@code remote.location()} from byte {@code offset} on, following redirects (the token stays home). */
@@ -256,8 +299,9 @@ final class HubClient {
         } catch (UnknownHostException | ConnectException | NoRouteToHostException | SocketTimeoutException e) {
             connection.disconnect();
             String origin = url.getScheme() + "://" + url.getRawAuthority();
-            String cause = e instanceof SocketTimeoutException ? "no answer within "
-                    + Math.max(config.connectTimeout().toSeconds(), config.readTimeout().toSeconds()) + " s"
+            String cause = e instanceof SocketTimeoutException ? "no answer within " + seconds(
+                    String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("connect")
+                            ? config.connectTimeout() : config.readTimeout())
                     : e instanceof UnknownHostException ? "unknown host " + url.getHost()
                     : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new HubException(Reason.UNREACHABLE, "cannot reach " + origin + " to fetch '" + id + "' (" + cause
@@ -403,6 +447,11 @@ final class HubClient {
 
     private static String encode(String segment) {
         return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static String seconds(java.time.Duration duration) {
+        long millis = duration.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + " s" : String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
     }
 
     private static int millis(java.time.Duration duration) {

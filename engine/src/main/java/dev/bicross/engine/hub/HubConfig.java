@@ -11,7 +11,9 @@ import java.util.Set;
 /**
  * Where models come from and where they are cached, read from the same environment variables as Python's
  * {@code huggingface_hub}: {@code HF_ENDPOINT}, {@code HF_HUB_CACHE} / {@code HF_HOME}, {@code HF_TOKEN},
- * {@code HF_HUB_OFFLINE}. Immutable; the {@code with...} methods return modified copies.
+ * {@code HF_HUB_OFFLINE}, and the timeouts {@code HF_HUB_ETAG_TIMEOUT} (connecting, default 10 s) and
+ * {@code HF_HUB_DOWNLOAD_TIMEOUT} (waiting for data, default 30 s). Immutable; the {@code with...} methods return
+ * modified copies.
  *
  * @param endpoint       the Hub's base URL, without a trailing slash (default {@code https://huggingface.co})
  * @param cacheDir       the hub cache folder holding {@code models--org--name} folders
@@ -38,6 +40,11 @@ public record HubConfig(URI endpoint, Path cacheDir, String token, boolean offli
         if (token != null && token.isBlank()) {
             token = null;
         }
+        if (token != null && !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            // Never echo the value: it is a secret, and a bad one would otherwise surface in an HTTP library error.
+            throw new IllegalArgumentException("HF_TOKEN holds characters an access token cannot have (spaces,"
+                    + " line breaks or non-ASCII); check how it was set");
+        }
     }
 
     /** The configuration the process environment describes. */
@@ -63,8 +70,8 @@ public record HubConfig(URI endpoint, Path cacheDir, String token, boolean offli
                 defaultCacheDir(env, home),
                 token,
                 offline != null && TRUE_VALUES.contains(offline.toLowerCase(Locale.ROOT)),
-                Duration.ofSeconds(10),
-                Duration.ofSeconds(30));
+                seconds(env, "HF_HUB_ETAG_TIMEOUT", 10),
+                seconds(env, "HF_HUB_DOWNLOAD_TIMEOUT", 30));
     }
 
     /**
@@ -132,6 +139,23 @@ public record HubConfig(URI endpoint, Path cacheDir, String token, boolean offli
             text = text.substring(0, text.length() - 1);
         }
         return URI.create(text);
+    }
+
+    /** A timeout in (possibly fractional) seconds from the environment, with a clear error for a bad value. */
+    private static Duration seconds(Map<String, String> env, String name, long fallback) {
+        String text = nonBlank(env.get(name));
+        if (text == null) {
+            return Duration.ofSeconds(fallback);
+        }
+        try {
+            double value = Double.parseDouble(text);
+            if (value > 0 && value < 1e7) {
+                return Duration.ofMillis(Math.max(1, Math.round(value * 1000)));
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + "='" + text + "' is not a positive number of seconds");
     }
 
     private static Path expandHome(String path, Path home) {

@@ -3,8 +3,8 @@ package dev.bicross.engine.hub;
 import dev.bicross.engine.hub.HubException.Reason;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -27,9 +27,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * </ol>
  * A cached snapshot is used without any network request when every file bicross reads is there or is recorded as
  * absent ({@code .no_exist}). Downloads are verified (sha256 of LFS files, size of the others), land in the cache
- * by atomic renames, and resume after an interruption. The branch ref is written last, so a failed download leaves
+ * by atomic renames, and resume after an interruption (a few times automatically, else on the next call). The branch ref is written last, so a failed download leaves
  * what {@code refs} and {@code snapshots} show unchanged. Thread-safe; concurrent downloads of one file wait for
  * each other (also across JVMs on one machine, through a file lock).
+ * <pre>{@code
+ * ModelResolver resolver = ModelResolver.fromEnvironment();            // HF_ENDPOINT, HF_HUB_CACHE, HF_TOKEN, ...
+ * Path folder = resolver.resolve("cross-encoder/ms-marco-MiniLM-L6-v2"); // cache, else download
+ * Optional<Path> ready = resolver.cached("org/name@v1.0");              // never touches the network
+ * }</pre>
  */
 public final class ModelResolver {
 
@@ -42,6 +47,10 @@ public final class ModelResolver {
     /** Files fetched when the model has them (tokenizer and sentence-transformers settings). */
     public static final List<String> OPTIONAL_FILES = List.of("tokenizer_config.json", "special_tokens_map.json",
             "modules.json", "sentence_bert_config.json", "1_Pooling/config.json", "config_sentence_transformers.json");
+
+    /** How often one resolve resumes a download whose connection broke (each time after new bytes arrived). */
+    static final int AUTOMATIC_RESUMES = 3;
+    private static final long RESUME_PAUSE_MILLIS = 250;
 
     private static final ConcurrentHashMap<Path, ReentrantLock> BLOB_LOCKS = new ConcurrentHashMap<>();
 
@@ -93,6 +102,33 @@ public final class ModelResolver {
         return resolve(model, listener, true);
     }
 
+    /**
+     * The model's folder if it is available without the network (a local folder, or a cached snapshot that has
+     * config.json, model.safetensors and a tokenizer file), else empty. Never downloads; for callers that want to
+     * say "not available, run {@code bicross pull ...}" and carry on without the model.
+     *
+     * @throws IllegalArgumentException when {@code model} is neither a folder nor a valid model id
+     */
+    public Optional<Path> cached(String model) throws IOException {
+        Objects.requireNonNull(model, "model");
+        Optional<Path> folder;
+        try {
+            folder = localFolder(model);
+        } catch (HubException e) {
+            return Optional.empty(); // a path to a folder that does not exist
+        }
+        if (folder.isPresent()) {
+            return folder;
+        }
+        ModelId id = ModelId.parse(model);
+        Optional<String> commit = cache.commitOf(id);
+        if (commit.isPresent() && Files.isDirectory(cache.snapshot(id, commit.get()))
+                && missingRequired(id, commit.get()).isEmpty()) {
+            return Optional.of(cache.snapshot(id, commit.get()));
+        }
+        return Optional.empty();
+    }
+
     private Path resolve(String model, DownloadListener listener, boolean refresh) throws IOException {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(listener, "listener");
@@ -117,8 +153,10 @@ public final class ModelResolver {
             // A known snapshot is completed at its own commit; otherwise (or when pulling) the revision is asked.
             return download(id, haveSnapshot && !refresh ? commit.get() : id.revision(), listener);
         } catch (HubException e) {
-            if (e.reason() == Reason.UNREACHABLE && usable && !refresh) {
-                return cache.snapshot(id, commit.get()); // offline but cached: what transformers does as well
+            if (usable && !refresh) {
+                // Only optional files were missing: a model that works from the cache keeps working when the Hub is
+                // unreachable or refuses (transformers falls back the same way).
+                return cache.snapshot(id, commit.get());
             }
             throw e;
         }
@@ -201,17 +239,54 @@ public final class ModelResolver {
         }
         Path partial = cache.incompleteBlob(id, remote.etag());
         Files.createDirectories(partial.getParent());
-        ReentrantLock threadLock = BLOB_LOCKS.computeIfAbsent(blob, b -> new ReentrantLock());
-        threadLock.lock();
         Path lockFile = cache.root().resolve(".locks").resolve(id.cacheFolderName()).resolve(remote.etag() + ".lock");
         Files.createDirectories(lockFile.getParent());
-        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = channel.lock()) {
+        ReentrantLock threadLock = BLOB_LOCKS.computeIfAbsent(blob, b -> new ReentrantLock());
+        threadLock.lock(); // file locks are per JVM, so threads of this one queue here first
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            channel.lock(); // held until the channel closes; other JVMs wait here
             if (!Files.isRegularFile(blob)) { // another thread or process may have finished it while we waited
-                client.fetch(id, remote, partial, blob, listener);
+                fetchWithResumes(id, remote, partial, blob, listener);
             }
         } finally {
             threadLock.unlock();
+        }
+    }
+
+    /**
+     * Downloads, resuming up to {@link #AUTOMATIC_RESUMES} times when the connection breaks after delivering new
+     * bytes (a dead server gets no second try), and starting afresh once when bytes kept from an earlier attempt
+     * fail the checksum.
+     */
+    private void fetchWithResumes(ModelId id, RemoteFile remote, Path partial, Path blob, DownloadListener listener)
+            throws IOException {
+        int resumes = 0;
+        boolean restarted = false;
+        while (true) {
+            long before = Files.isRegularFile(partial) ? Files.size(partial) : 0;
+            try {
+                client.fetch(id, remote, partial, blob, listener);
+                return;
+            } catch (HubException e) {
+                long after = Files.isRegularFile(partial) ? Files.size(partial) : 0;
+                if (e.reason() == Reason.CORRUPT && before > 0 && !restarted) {
+                    restarted = true; // the kept bytes were the bad part; the partial file is gone now
+                } else if (e.reason() == Reason.INCOMPLETE && after > before && resumes < AUTOMATIC_RESUMES) {
+                    resumes++;
+                    pause(RESUME_PAUSE_MILLIS * resumes);
+                } else {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void pause(long millis) throws InterruptedIOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting to resume a download");
         }
     }
 

@@ -49,8 +49,9 @@ final class FakeHub implements AutoCloseable {
     private final Map<String, byte[]> lfsObjects = new ConcurrentHashMap<>();                 // sha256 -> bytes
     private final Map<String, String> gatedTokens = new ConcurrentHashMap<>();                // repo -> token
     private final Map<String, String> renamed = new ConcurrentHashMap<>();                    // old repo -> new repo
-    private final Map<String, Integer> truncateOnce = new ConcurrentHashMap<>();              // sha256 -> bytes sent
+    private final Map<String, int[]> truncations = new ConcurrentHashMap<>();                 // sha256 -> {bytes, times}
     private final Map<String, Boolean> corruptOnce = new ConcurrentHashMap<>();               // sha256
+    private final Map<String, Integer> stallOnce = new ConcurrentHashMap<>();                 // sha256 -> bytes sent
     private int commitCounter;
 
     FakeHub() throws IOException {
@@ -105,9 +106,27 @@ final class FakeHub implements AutoCloseable {
         renamed.put(oldRepo, newRepo);
     }
 
-    /** The next download of this LFS object announces its full length but sends only {@code bytes} of it. */
-    void truncateNextDownload(byte[] content, int bytes) {
-        truncateOnce.put(sha256Hex(content), bytes);
+    /**
+     * The next {@code times} downloads of this content (LFS or not) announce the full length (of the requested range)
+     * but send only {@code bytes} of it before the connection drops.
+     */
+    void truncateDownloads(byte[] content, int bytes, int times) {
+        truncations.put(sha256Hex(content), new int[] {bytes, times});
+    }
+
+    void stopTruncating(byte[] content) {
+        truncations.remove(sha256Hex(content));
+    }
+
+    /** How many bytes this response may send before it is cut, or null to send it whole. */
+    private Integer takeTruncation(String sha) {
+        int[] rule = truncations.computeIfPresent(sha, (k, r) -> r[1] > 0 ? new int[] {r[0], r[1] - 1} : null);
+        return rule == null ? null : rule[0];
+    }
+
+    /** The next download of this LFS object sends {@code bytes} of it, then nothing more for five seconds. */
+    void stallNextDownload(byte[] content, int bytes) {
+        stallOnce.put(sha256Hex(content), bytes);
     }
 
     /** The next download of this LFS object sends the right length with one byte changed. */
@@ -207,6 +226,10 @@ final class FakeHub implements AutoCloseable {
                 return;
             }
             exchange.getResponseHeaders().set("ETag", "\"" + gitBlobSha1(content) + "\"");
+            Integer cut = exchange.getRequestMethod().equals("GET") ? takeTruncation(sha256Hex(content)) : null;
+            if (cut != null) {
+                cutShort(exchange, content, 0, cut); // the Hub serves regular files whole, ignoring Range
+            }
             sendContent(exchange, content, false, false);
         }
     }
@@ -217,16 +240,23 @@ final class FakeHub implements AutoCloseable {
         String sha = path.startsWith("/lfs/") ? path.substring(5) : "";
         byte[] content = lfsObjects.get(sha);
         boolean get = exchange.getRequestMethod().equals("GET");
-        Integer cut = get && content != null ? truncateOnce.remove(sha) : null;
+        Integer cut = get && content != null ? takeTruncation(sha) : null;
         if (cut != null) {
-            exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
+            String range = exchange.getRequestHeaders().getFirst("Range");
+            Matcher m = range == null ? null : RANGE.matcher(range);
+            cutShort(exchange, content, m != null && m.matches() ? Integer.parseInt(m.group(1)) : 0, cut);
+        }
+        Integer stall = get && content != null ? stallOnce.remove(sha) : null;
+        if (stall != null) {
             exchange.sendResponseHeaders(200, content.length);
-            OutputStream out = exchange.getResponseBody();
-            out.write(content, 0, cut);
-            out.flush();
-            // Failing the handler (without closing the exchange) makes the server drop the connection at once:
-            // the client sees the body end early, as when a CDN connection breaks.
-            throw new IOException("fake hub: connection cut after " + cut + " bytes");
+            exchange.getResponseBody().write(content, 0, stall);
+            exchange.getResponseBody().flush();
+            try {
+                Thread.sleep(5_000); // the client's read timeout must end this, not the sleep
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException("fake hub: stalled after " + stall + " bytes");
         }
         try (exchange) {
             if (content == null) {
@@ -236,6 +266,23 @@ final class FakeHub implements AutoCloseable {
             boolean corrupt = get && corruptOnce.remove(sha) != null;
             sendContent(exchange, content, corrupt, true);
         }
+    }
+
+    /**
+     * Announces the full length, sends {@code cut} bytes, then fails the handler: the server drops the connection at
+     * once and the client sees the body end early, as when a connection breaks mid-download.
+     */
+    private static void cutShort(HttpExchange exchange, byte[] content, int from, int cut) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
+        if (from > 0) {
+            exchange.getResponseHeaders().set("Content-Range",
+                    "bytes " + from + "-" + (content.length - 1) + "/" + content.length);
+        }
+        exchange.sendResponseHeaders(from > 0 ? 206 : 200, content.length - from);
+        OutputStream out = exchange.getResponseBody();
+        out.write(content, from, Math.min(cut, content.length - from));
+        out.flush();
+        throw new IOException("fake hub: connection cut after " + cut + " bytes");
     }
 
     private static void sendContent(HttpExchange exchange, byte[] content, boolean corrupt, boolean ranges)

@@ -58,6 +58,25 @@ class HubConfigTest {
     }
 
     @Test
+    void malformedTokenIsRejectedWithoutEchoingIt() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> HubConfig.fromEnvironment(Map.of("HF_TOKEN", "hf_abc\r\nX-Injected: 1"), HOME));
+        assertTrue(e.getMessage().startsWith("HF_TOKEN holds characters"), e.getMessage());
+        assertFalse(e.getMessage().contains("hf_abc"), e.getMessage());
+    }
+
+    @Test
+    void timeoutsFromTheEnvironment() {
+        HubConfig config = HubConfig.fromEnvironment(Map.of("HF_HUB_ETAG_TIMEOUT", "2.5",
+                "HF_HUB_DOWNLOAD_TIMEOUT", "60"), HOME);
+        assertEquals(java.time.Duration.ofMillis(2500), config.connectTimeout());
+        assertEquals(java.time.Duration.ofSeconds(60), config.readTimeout());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> HubConfig.fromEnvironment(Map.of("HF_HUB_DOWNLOAD_TIMEOUT", "soon"), HOME));
+        assertEquals("HF_HUB_DOWNLOAD_TIMEOUT='soon' is not a positive number of seconds", e.getMessage());
+    }
+
+    @Test
     void modelIdsParseAndNameTheirCacheFolder() {
         ModelId id = ModelId.parse("cross-encoder/ms-marco-MiniLM-L6-v2");
         assertEquals("cross-encoder/ms-marco-MiniLM-L6-v2", id.repo());

@@ -251,29 +251,114 @@ class ModelResolverTest {
     }
 
     @Test
-    void truncatedDownloadLeavesTheCacheAsItWasAndResumes() throws IOException {
+    void brokenConnectionIsResumedWithinOneResolve() throws IOException {
         byte[] weights = files.get("model.safetensors");
-        hub.truncateNextDownload(weights, 300_000);
-
-        HubException e = assertThrows(HubException.class, () -> resolver().resolve(REPO));
-
-        assertEquals(HubException.Reason.INCOMPLETE, e.reason());
-        assertTrue(e.getMessage().contains("stopped at 300000 of " + WEIGHT_BYTES + " bytes"), e.getMessage());
-        assertFalse(e.getMessage().contains("no data for"), "the connection closed, no timeout: " + e.getMessage());
-        assertFalse(Files.exists(repoFolder().resolve("refs")), "no ref before every file is verified");
-        assertFalse(Files.exists(repoFolder().resolve("snapshots")), "no snapshot before every file is verified");
-        assertFalse(Files.exists(repoFolder().resolve("blobs").resolve(FakeHub.sha256Hex(weights))));
-        Path partial = repoFolder().resolve("blobs").resolve(FakeHub.sha256Hex(weights) + ".incomplete");
-        assertEquals(300_000, Files.size(partial));
+        hub.truncateDownloads(weights, 300_000, 1);
 
         Path folder = resolver().resolve(REPO);
 
         assertArrayEquals(weights, Files.readAllBytes(folder.resolve("model.safetensors")));
-        assertFalse(Files.exists(partial));
         List<FakeHub.Request> gets = hub.requests("cdn", "GET");
         assertEquals(2, gets.size());
         assertNull(gets.get(0).range());
-        assertEquals("bytes=300000-", gets.get(1).range(), "the second attempt resumes");
+        assertEquals("bytes=300000-", gets.get(1).range());
+    }
+
+    @Test
+    void truncatedDownloadLeavesTheCacheAsItWasAndResumesLater() throws IOException {
+        byte[] weights = files.get("model.safetensors");
+        hub.truncateDownloads(weights, 100_000, Integer.MAX_VALUE); // every response breaks after 100 kB
+
+        HubException e = assertThrows(HubException.class, () -> resolver().resolve(REPO));
+
+        int attempts = 1 + ModelResolver.AUTOMATIC_RESUMES;
+        assertEquals(HubException.Reason.INCOMPLETE, e.reason());
+        assertTrue(e.getMessage().contains("model.safetensors stopped at " + attempts * 100_000 + " of " + WEIGHT_BYTES
+                + " bytes (connection closed early); run again to resume it"), e.getMessage());
+        assertFalse(Files.exists(repoFolder().resolve("refs")), "no ref before every file is verified");
+        assertFalse(Files.exists(repoFolder().resolve("snapshots")), "no snapshot before every file is verified");
+        assertFalse(Files.exists(repoFolder().resolve("blobs").resolve(FakeHub.sha256Hex(weights))));
+        Path partial = repoFolder().resolve("blobs").resolve(FakeHub.sha256Hex(weights) + ".incomplete");
+        assertEquals(attempts * 100_000, Files.size(partial));
+        List<String> ranges = new ArrayList<>();
+        hub.requests("cdn", "GET").forEach(r -> ranges.add(String.valueOf(r.range())));
+        assertEquals(List.of("null", "bytes=100000-", "bytes=200000-", "bytes=300000-"), ranges);
+
+        hub.stopTruncating(weights);
+        Path folder = resolver().resolve(REPO);
+
+        assertArrayEquals(weights, Files.readAllBytes(folder.resolve("model.safetensors")));
+        assertFalse(Files.exists(partial));
+        assertEquals("bytes=400000-", hub.requests("cdn", "GET").getLast().range(), "the next resolve resumes");
+    }
+
+    @Test
+    void truncatedRegularFileIsCaughtBySize() throws IOException {
+        byte[] tokenizer = files.get("tokenizer.json");
+        hub.truncateDownloads(tokenizer, 10, Integer.MAX_VALUE);
+
+        HubException e = assertThrows(HubException.class, () -> resolver().resolve(REPO));
+
+        assertEquals(HubException.Reason.INCOMPLETE, e.reason());
+        assertTrue(e.getMessage().contains("tokenizer.json stopped at 10 of " + tokenizer.length + " bytes"),
+                e.getMessage());
+        assertFalse(Files.exists(repoFolder().resolve("blobs").resolve(FakeHub.gitBlobSha1(tokenizer))));
+        assertFalse(Files.exists(repoFolder().resolve("snapshots")));
+        // The Hub serves regular files whole, ignoring Range: the resume started over, made no progress, and stopped.
+        List<FakeHub.Request> gets = hub.requests("hub", "GET").stream()
+                .filter(r -> r.path().endsWith("/tokenizer.json")).toList();
+        assertEquals(2, gets.size());
+        assertEquals("bytes=10-", gets.get(1).range());
+
+        hub.stopTruncating(tokenizer);
+        Path folder = resolver().resolve(REPO);
+        assertArrayEquals(tokenizer, Files.readAllBytes(folder.resolve("tokenizer.json")));
+    }
+
+    @Test
+    void completePartialFileFromAnInterruptedRunIsVerifiedNotDownloaded() throws IOException {
+        byte[] weights = files.get("model.safetensors");
+        Path partial = repoFolder().resolve("blobs").resolve(FakeHub.sha256Hex(weights) + ".incomplete");
+        Files.createDirectories(partial.getParent());
+        Files.write(partial, weights); // a run that died between the last byte and the rename
+
+        Path folder = resolver().resolve(REPO);
+
+        assertArrayEquals(weights, Files.readAllBytes(folder.resolve("model.safetensors")));
+        assertEquals(List.of(), hub.requests("cdn", "GET"));
+    }
+
+    @Test
+    void wrongPartialFileIsDiscardedAndDownloadedAfresh() throws IOException {
+        byte[] weights = files.get("model.safetensors");
+        Path partial = repoFolder().resolve("blobs").resolve(FakeHub.sha256Hex(weights) + ".incomplete");
+        Files.createDirectories(partial.getParent());
+        Files.write(partial, new byte[1000]); // not a prefix of the real file
+
+        Path folder = resolver().resolve(REPO);
+
+        assertArrayEquals(weights, Files.readAllBytes(folder.resolve("model.safetensors")));
+        List<FakeHub.Request> gets = hub.requests("cdn", "GET");
+        assertEquals(2, gets.size(), "a resume, then a fresh download once the checksum failed");
+        assertEquals("bytes=1000-", gets.get(0).range());
+        assertNull(gets.get(1).range());
+    }
+
+    @Test
+    void concurrentResolvesDownloadEachFileOnce() throws Exception {
+        ModelResolver resolver = resolver();
+        try (var executor = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            List<java.util.concurrent.Future<Path>> results = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                results.add(executor.submit(() -> resolver.resolve(REPO)));
+            }
+            for (var result : results) {
+                assertEquals(repoFolder().resolve("snapshots").resolve(commit), result.get());
+            }
+        }
+        assertEquals(1, hub.requests("cdn", "GET").size(), "the weights are downloaded once");
+        assertArrayEquals(files.get("model.safetensors"),
+                Files.readAllBytes(repoFolder().resolve("snapshots").resolve(commit).resolve("model.safetensors")));
     }
 
     @Test
@@ -329,6 +414,13 @@ class ModelResolverTest {
         Path folder = resolver().resolve(REPO);
         Files.delete(repoFolder().resolve(".no_exist").resolve(commit).resolve("tokenizer_config.json"));
         assertEquals(folder, new ModelResolver(unreachable).resolve(REPO));
+        // The same when the Hub now refuses access (e.g. the model became gated) ...
+        hub.gate(REPO, "hf_secret");
+        assertEquals(folder, resolver().resolve(REPO));
+        // ... but an explicit pull says what went wrong instead of quietly using the cache.
+        HubException pull = assertThrows(HubException.class,
+                () -> new ModelResolver(unreachable).pull(REPO, DownloadListener.NONE));
+        assertEquals(HubException.Reason.UNREACHABLE, pull.reason());
     }
 
     @Test
@@ -342,6 +434,20 @@ class ModelResolverTest {
         assertEquals(HubException.Reason.UNSUPPORTED, e.reason());
         assertTrue(e.getMessage().contains("pytorch_model.bin only; bicross reads safetensors"), e.getMessage());
         assertFalse(Files.exists(cacheDir.resolve("models--acme--old-bert/refs")));
+    }
+
+    @Test
+    void cachedAnswersWithoutNetwork() throws IOException {
+        assertEquals(java.util.Optional.empty(), resolver().cached(REPO));
+        assertEquals(java.util.Optional.empty(), resolver().cached(temp.resolve("nowhere").toString()));
+        assertEquals(List.of(), hub.requests());
+
+        Path folder = resolver().resolve(REPO);
+        int requests = hub.requests().size();
+        assertEquals(java.util.Optional.of(folder), resolver().cached(REPO));
+        Files.delete(folder.resolve("model.safetensors"));
+        assertEquals(java.util.Optional.empty(), resolver().cached(REPO), "unusable without its weights");
+        assertEquals(requests, hub.requests().size());
     }
 
     @Test
@@ -364,8 +470,24 @@ class ModelResolverTest {
                     .withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(300));
             HubException e = assertThrows(HubException.class, () -> new ModelResolver(stalled).resolve(REPO));
             assertEquals(HubException.Reason.UNREACHABLE, e.reason());
-            assertTrue(e.getMessage().contains("no answer within"), e.getMessage());
+            assertTrue(e.getMessage().contains("no answer within 0.3 s"), e.getMessage());
         }
+    }
+
+    @Test
+    void transferStallingMidBodyTimesOutAndResumes() throws IOException {
+        byte[] weights = files.get("model.safetensors");
+        hub.commit("acme/warm-up", "main", FakeHub.modelFiles(100, 3));
+        resolver().resolve("acme/warm-up"); // loaded classes and warm sockets: the short timeout below hits the stall only
+        hub.stallNextDownload(weights, 200_000);
+        ModelResolver impatient = new ModelResolver(config().withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(1)));
+
+        Path folder = impatient.resolve(REPO);
+
+        assertArrayEquals(weights, Files.readAllBytes(folder.resolve("model.safetensors")));
+        List<FakeHub.Request> gets = hub.requests("cdn", "GET");
+        assertEquals(3, gets.size(), "warm-up, the stalled transfer, its resume");
+        assertEquals("bytes=200000-", gets.getLast().range());
     }
 
     private static void deleteRecursively(Path root) throws IOException {
