@@ -1,0 +1,318 @@
+package dev.bicross.engine.hub;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A loopback imitation of the Hugging Face Hub's file API, built from its documented behaviour: HEAD/GET on
+ * {@code /{org}/{name}/resolve/{revision}/{file}} answer with {@code X-Repo-Commit}; regular files carry their git
+ * blob sha1 as {@code ETag}; LFS files (*.safetensors, *.bin) answer with a 302 to a CDN on another origin and
+ * {@code X-Linked-Etag} (sha256) / {@code X-Linked-Size}; errors carry {@code X-Error-Code}. Faults can be armed:
+ * a body cut short, a corrupted body, a gated repository, a renamed repository (relative redirect).
+ */
+final class FakeHub implements AutoCloseable {
+
+    /** One request as the servers saw it. */
+    record Request(String server, String method, String path, String authorization, String range) { }
+
+    private static final Pattern RESOLVE = Pattern.compile("/([^/]+/[^/]+)/resolve/([^/]+)/(.+)");
+    private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-");
+
+    private final HttpServer hub;
+    private final HttpServer cdn;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final Map<String, Map<String, String>> refs = new ConcurrentHashMap<>();          // repo -> ref -> commit
+    private final Map<String, Map<String, Map<String, byte[]>>> trees = new ConcurrentHashMap<>(); // repo -> commit -> files
+    private final Map<String, byte[]> lfsObjects = new ConcurrentHashMap<>();                 // sha256 -> bytes
+    private final Map<String, String> gatedTokens = new ConcurrentHashMap<>();                // repo -> token
+    private final Map<String, String> renamed = new ConcurrentHashMap<>();                    // old repo -> new repo
+    private final Map<String, Integer> truncateOnce = new ConcurrentHashMap<>();              // sha256 -> bytes sent
+    private final Map<String, Boolean> corruptOnce = new ConcurrentHashMap<>();               // sha256
+    private int commitCounter;
+
+    FakeHub() throws IOException {
+        hub = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        cdn = createCdnServer();
+        hub.createContext("/", this::serveHub);
+        cdn.createContext("/", this::serveCdn);
+        hub.setExecutor(executor);
+        cdn.setExecutor(executor);
+        hub.start();
+        cdn.start();
+    }
+
+    /**
+     * The CDN listens on 127.0.0.2 where the system routes it (Linux routes all of 127/8 to loopback), so that it is
+     * another host, as a real CDN is; elsewhere it falls back to another port of 127.0.0.1 (another origin).
+     */
+    private static HttpServer createCdnServer() throws IOException {
+        try {
+            return HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 2}), 0), 0);
+        } catch (IOException e) {
+            return HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        }
+    }
+
+    URI endpoint() {
+        return URI.create("http://127.0.0.1:" + hub.getAddress().getPort());
+    }
+
+    /** Publishes a new commit of {@code repo} with these files and points {@code ref} at it; returns the hash. */
+    synchronized String commit(String repo, String ref, Map<String, byte[]> files) {
+        String commit = sha1Hex(("commit " + (++commitCounter) + repo).getBytes(StandardCharsets.UTF_8));
+        trees.computeIfAbsent(repo, r -> new ConcurrentHashMap<>()).put(commit, new LinkedHashMap<>(files));
+        refs.computeIfAbsent(repo, r -> new ConcurrentHashMap<>()).put(ref, commit);
+        for (Map.Entry<String, byte[]> file : files.entrySet()) {
+            if (isLfs(file.getKey())) {
+                lfsObjects.put(sha256Hex(file.getValue()), file.getValue());
+            }
+        }
+        return commit;
+    }
+
+    void tag(String repo, String tag, String commit) {
+        refs.get(repo).put(tag, commit);
+    }
+
+    void gate(String repo, String token) {
+        gatedTokens.put(repo, token);
+    }
+
+    void rename(String oldRepo, String newRepo) {
+        renamed.put(oldRepo, newRepo);
+    }
+
+    /** The next download of this LFS object announces its full length but sends only {@code bytes} of it. */
+    void truncateNextDownload(byte[] content, int bytes) {
+        truncateOnce.put(sha256Hex(content), bytes);
+    }
+
+    /** The next download of this LFS object sends the right length with one byte changed. */
+    void corruptNextDownload(byte[] content) {
+        corruptOnce.put(sha256Hex(content), true);
+    }
+
+    List<Request> requests() {
+        return List.copyOf(requests);
+    }
+
+    List<Request> requests(String server, String method) {
+        return requests.stream().filter(r -> r.server().equals(server) && r.method().equals(method)).toList();
+    }
+
+    static boolean isLfs(String file) {
+        return file.endsWith(".safetensors") || file.endsWith(".bin");
+    }
+
+    static String gitBlobSha1(byte[] content) {
+        byte[] header = ("blob " + content.length + "\0").getBytes(StandardCharsets.UTF_8);
+        byte[] all = Arrays.copyOf(header, header.length + content.length);
+        System.arraycopy(content, 0, all, header.length, content.length);
+        return sha1Hex(all);
+    }
+
+    static String sha256Hex(byte[] content) {
+        return digest("SHA-256", content);
+    }
+
+    private static String sha1Hex(byte[] content) {
+        return digest("SHA-1", content);
+    }
+
+    private static String digest(String algorithm, byte[] content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(content));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void record(String server, HttpExchange exchange) {
+        requests.add(new Request(server, exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
+                exchange.getRequestHeaders().getFirst("Authorization"),
+                exchange.getRequestHeaders().getFirst("Range")));
+    }
+
+    private void serveHub(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            record("hub", exchange);
+            Matcher m = RESOLVE.matcher(exchange.getRequestURI().getRawPath());
+            if (!m.matches()) {
+                send(exchange, 404, null);
+                return;
+            }
+            String repo = m.group(1);
+            String revision = URLDecoder.decode(m.group(2), StandardCharsets.UTF_8);
+            String file = URLDecoder.decode(m.group(3), StandardCharsets.UTF_8);
+            if (renamed.containsKey(repo)) { // relative Location, as the Hub does for a renamed repository
+                exchange.getResponseHeaders().set("Location",
+                        "/" + renamed.get(repo) + "/resolve/" + m.group(2) + "/" + m.group(3));
+                send(exchange, 307, null);
+                return;
+            }
+            if (!trees.containsKey(repo)) {
+                error(exchange, 404, "RepositoryNotFound", null);
+                return;
+            }
+            String expectedToken = gatedTokens.get(repo);
+            if (expectedToken != null
+                    && !("Bearer " + expectedToken).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                error(exchange, 401, "GatedRepo", null);
+                return;
+            }
+            String commit = refs.get(repo).getOrDefault(revision,
+                    trees.get(repo).containsKey(revision) ? revision : null);
+            if (commit == null) {
+                error(exchange, 404, "RevisionNotFound", null);
+                return;
+            }
+            byte[] content = trees.get(repo).get(commit).get(file);
+            if (content == null) {
+                error(exchange, 404, "EntryNotFound", commit);
+                return;
+            }
+            exchange.getResponseHeaders().set("X-Repo-Commit", commit);
+            if (isLfs(file)) {
+                String sha = sha256Hex(content);
+                exchange.getResponseHeaders().set("X-Linked-Etag", "\"" + sha + "\"");
+                exchange.getResponseHeaders().set("X-Linked-Size", Long.toString(content.length));
+                exchange.getResponseHeaders().set("ETag", "\"" + gitBlobSha1(("pointer " + sha).getBytes()) + "\"");
+                exchange.getResponseHeaders().set("Location",
+                        "http://" + cdn.getAddress().getAddress().getHostAddress() + ":" + cdn.getAddress().getPort()
+                                + "/lfs/" + sha + "?X-Signature=secret");
+                send(exchange, 302, null);
+                return;
+            }
+            exchange.getResponseHeaders().set("ETag", "\"" + gitBlobSha1(content) + "\"");
+            sendContent(exchange, content, false, false);
+        }
+    }
+
+    private void serveCdn(HttpExchange exchange) throws IOException {
+        record("cdn", exchange);
+        String path = exchange.getRequestURI().getRawPath();
+        String sha = path.startsWith("/lfs/") ? path.substring(5) : "";
+        byte[] content = lfsObjects.get(sha);
+        boolean get = exchange.getRequestMethod().equals("GET");
+        Integer cut = get && content != null ? truncateOnce.remove(sha) : null;
+        if (cut != null) {
+            exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
+            exchange.sendResponseHeaders(200, content.length);
+            OutputStream out = exchange.getResponseBody();
+            out.write(content, 0, cut);
+            out.flush();
+            // Failing the handler (without closing the exchange) makes the server drop the connection at once:
+            // the client sees the body end early, as when a CDN connection breaks.
+            throw new IOException("fake hub: connection cut after " + cut + " bytes");
+        }
+        try (exchange) {
+            if (content == null) {
+                send(exchange, 404, null);
+                return;
+            }
+            boolean corrupt = get && corruptOnce.remove(sha) != null;
+            sendContent(exchange, content, corrupt, true);
+        }
+    }
+
+    private static void sendContent(HttpExchange exchange, byte[] content, boolean corrupt, boolean ranges)
+            throws IOException {
+        byte[] body = content;
+        if (corrupt) {
+            body = content.clone();
+            body[body.length / 2] ^= 0x5a;
+        }
+        int from = 0;
+        String range = exchange.getRequestHeaders().getFirst("Range");
+        Matcher m = range == null ? null : RANGE.matcher(range);
+        int status = 200;
+        if (ranges && m != null && m.matches()) {
+            from = Integer.parseInt(m.group(1));
+            if (from >= body.length) {
+                exchange.getResponseHeaders().set("Content-Range", "bytes */" + body.length);
+                send(exchange, 416, null);
+                return;
+            }
+            status = 206;
+            exchange.getResponseHeaders().set("Content-Range",
+                    "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
+        }
+        byte[] slice = Arrays.copyOfRange(body, from, body.length);
+        if (exchange.getRequestMethod().equals("HEAD")) {
+            exchange.getResponseHeaders().set("Content-Length", Integer.toString(slice.length));
+            exchange.sendResponseHeaders(status, -1);
+            return;
+        }
+        send(exchange, status, slice);
+    }
+
+    private static void error(HttpExchange exchange, int status, String code, String commit) throws IOException {
+        exchange.getResponseHeaders().set("X-Error-Code", code);
+        if (commit != null) {
+            exchange.getResponseHeaders().set("X-Repo-Commit", commit);
+        }
+        send(exchange, status, ("{\"error\":\"" + code + "\"}").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void send(HttpExchange exchange, int status, byte[] body) throws IOException {
+        if (body == null || exchange.getRequestMethod().equals("HEAD")) {
+            exchange.sendResponseHeaders(status, -1);
+            return;
+        }
+        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        exchange.getResponseBody().write(body);
+    }
+
+    @Override
+    public void close() {
+        hub.stop(0);
+        cdn.stop(0);
+        executor.shutdownNow();
+    }
+
+    /** A small model's files, as a BERT repository on the Hub would hold them. */
+    static Map<String, byte[]> modelFiles(int weightBytes, long seed) {
+        Map<String, byte[]> files = new HashMap<>();
+        byte[] weights = new byte[weightBytes];
+        new java.util.Random(seed).nextBytes(weights);
+        files.put("config.json", ("{\"model_type\":\"bert\",\"hidden_size\":32,\"seed\":" + seed + "}")
+                .getBytes(StandardCharsets.UTF_8));
+        files.put("model.safetensors", weights);
+        files.put("tokenizer.json", "{\"model\":{\"type\":\"WordPiece\"}}".getBytes(StandardCharsets.UTF_8));
+        files.put("vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n".getBytes(StandardCharsets.UTF_8));
+        files.put("modules.json", "[]".getBytes(StandardCharsets.UTF_8));
+        files.put("1_Pooling/config.json", "{\"pooling_mode_mean_tokens\":true}".getBytes(StandardCharsets.UTF_8));
+        return files;
+    }
+
+    static List<String> paths(List<Request> requests) {
+        List<String> out = new ArrayList<>();
+        for (Request r : requests) {
+            out.add(r.server() + " " + r.method() + " " + r.path());
+        }
+        return out;
+    }
+}

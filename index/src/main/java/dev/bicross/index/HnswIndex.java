@@ -1,0 +1,713 @@
+package dev.bicross.index;
+
+import dev.bicross.index.kernel.DistanceKernels;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongPredicate;
+
+/**
+ * Approximate nearest-neighbour search on a Hierarchical Navigable Small World graph (Malkov &amp; Yashunin,
+ * 2018), with the paper's neighbour-selection heuristic (a candidate is linked only if it is closer to the node
+ * than to every neighbour already chosen, which keeps links spread across directions).
+ *
+ * <h2>Parameters</h2>
+ * {@code M} links per node on upper levels and {@code 2M} on level 0 (default 16); {@code efConstruction}
+ * candidates examined per insertion (default 200); {@code efSearch} candidates per query ({@code >= k}, set
+ * per call or as the index default, 100); a seed fixing every node's level. With one build thread the graph
+ * is fully reproducible; parallel builds fix the levels but the links depend on thread timing.
+ *
+ * <h2>Layout</h2>
+ * Vectors in one block ({@link VectorStore}); level-0 links in one {@code int[]} of {@code 2M+1} ints per node
+ * (count, then neighbours); the few upper-level lists in a small array per node. Searches reuse per-thread
+ * scratch (heaps and an epoch-stamped visited array, so nothing is cleared per query).
+ *
+ * <h2>Concurrency</h2>
+ * Searches take no lock. A neighbour list is changed under its node's (striped) lock, entries first and the
+ * count last with release semantics, so a concurrent reader sees only ids of fully written nodes. Deletes are
+ * tombstones: deleted nodes still route searches but are never returned.
+ *
+ * <h2>Filters</h2>
+ * A filtered search estimates the share of accepted ids from a sample; when few ids pass, it scores the
+ * accepted ids exactly (HNSW would wander through mostly rejected nodes); otherwise it searches the graph
+ * keeping only accepted ids as results, and falls back to exact search if that finds fewer than {@code k}.
+ */
+public final class HnswIndex implements VectorIndex {
+
+    /** Default {@code M}. */
+    public static final int DEFAULT_M = 16;
+    /** Default {@code efConstruction}. */
+    public static final int DEFAULT_EF_CONSTRUCTION = 200;
+    /** Default {@code efSearch}. */
+    public static final int DEFAULT_EF_SEARCH = 100;
+
+    private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final int MAX_LEVEL = 30;
+    private static final int LOCK_STRIPES = 1024;
+
+    /** Graph arrays of one capacity generation; {@code upper[n]} holds levels 1..levels[n], M+1 ints each. */
+    record Graph(int[] level0, byte[] levels, int[][] upper) {
+    }
+
+    /** The top of the hierarchy. */
+    record Entry(int node, int level) {
+    }
+
+    private final VectorStore store;
+    private final IndexMetadata metadata;
+    private final int m;
+    private final int efConstruction;
+    private final int defaultEfSearch;
+    private final long seed;
+    private final int buildThreads;
+    private final int stride0; // ints per node on level 0: count + 2M links
+    private final int strideUp; // ints per upper level: count + M links
+    private final double levelScale;
+    private final Object[] locks = new Object[LOCK_STRIPES];
+    private final AtomicReference<Entry> entry = new AtomicReference<>();
+    private final ThreadLocal<Scratch> scratch;
+    private volatile Graph graph;
+
+    private HnswIndex(Builder b, VectorStore store, Graph graph, Entry entry) {
+        this.store = store;
+        this.metadata = b.metadata;
+        this.m = b.m;
+        this.efConstruction = b.efConstruction;
+        this.defaultEfSearch = b.efSearch;
+        this.seed = b.seed;
+        this.buildThreads = b.buildThreads;
+        this.stride0 = 2 * m + 1;
+        this.strideUp = m + 1;
+        this.levelScale = 1.0 / Math.log(m);
+        for (int i = 0; i < locks.length; i++) {
+            locks[i] = new Object();
+        }
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(2 * m + 2, Math.max(efConstruction, defaultEfSearch)));
+        this.entry.set(entry);
+        this.graph = graph;
+    }
+
+    /** Starts configuring an index for vectors of {@code dimension} floats without a recorded model. */
+    public static Builder builder(int dimension, Metric metric) {
+        return new Builder(IndexMetadata.unrecorded(dimension), metric);
+    }
+
+    /** Starts configuring an index for the vectors of a model. */
+    public static Builder builder(IndexMetadata metadata, Metric metric) {
+        return new Builder(metadata, metric);
+    }
+
+    /** An index with default parameters. */
+    public static HnswIndex create(int dimension, Metric metric) {
+        return builder(dimension, metric).build();
+    }
+
+    /** Reads an index written by {@link #save}. Searches on it return bit-identical results. */
+    public static HnswIndex load(Path file) throws IOException {
+        IndexFile.Contents c = IndexFile.read(file);
+        if (c.graph() == null) {
+            throw new IndexFormatException(file, "holds a flat index; open it with FlatIndex.load");
+        }
+        Builder b = builder(c.metadata(), c.metric()).m(c.m()).efConstruction(c.efConstruction())
+                .efSearch(c.efSearch()).seed(c.seed());
+        return new HnswIndex(b, c.store(DistanceKernels.preferred()), c.graph(),
+                c.entryNode() < 0 ? null : new Entry(c.entryNode(), c.entryLevel()));
+    }
+
+    /**
+     * Reads an index and refuses it if it was built with another model.
+     *
+     * @throws ModelMismatchException if the recorded model differs
+     */
+    public static HnswIndex load(Path file, String modelName, String modelFingerprint) throws IOException {
+        HnswIndex index = load(file);
+        try {
+            index.checkModel(modelName, modelFingerprint);
+        } catch (ModelMismatchException e) {
+            throw new ModelMismatchException(file + ": " + e.getMessage());
+        }
+        return index;
+    }
+
+    /** Builder of {@link HnswIndex}. */
+    public static final class Builder {
+        private final IndexMetadata metadata;
+        private final Metric metric;
+        private int m = DEFAULT_M;
+        private int efConstruction = DEFAULT_EF_CONSTRUCTION;
+        private int efSearch = DEFAULT_EF_SEARCH;
+        private long seed = 42;
+        private int buildThreads = Runtime.getRuntime().availableProcessors();
+        private int initialCapacity = 1024;
+
+        private Builder(IndexMetadata metadata, Metric metric) {
+            this.metadata = Objects.requireNonNull(metadata, "metadata");
+            this.metric = Objects.requireNonNull(metric, "metric");
+        }
+
+        /** Links per node on upper levels (level 0 gets {@code 2M}); 2..512. */
+        public Builder m(int m) {
+            if (m < 2 || m > 512) {
+                throw new IllegalArgumentException("M must be in [2, 512], got " + m);
+            }
+            this.m = m;
+            return this;
+        }
+
+        /** Candidates examined per insertion; at least 1. */
+        public Builder efConstruction(int ef) {
+            if (ef < 1) {
+                throw new IllegalArgumentException("efConstruction must be positive, got " + ef);
+            }
+            this.efConstruction = ef;
+            return this;
+        }
+
+        /** Default candidates per query for {@link #search(float[], int)} (raised to k when smaller). */
+        public Builder efSearch(int ef) {
+            if (ef < 1) {
+                throw new IllegalArgumentException("efSearch must be positive, got " + ef);
+            }
+            this.efSearch = ef;
+            return this;
+        }
+
+        /** Seed of the level assignment. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Threads used by {@link #addAll}; 1 makes builds reproducible. */
+        public Builder buildThreads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("buildThreads must be positive, got " + threads);
+            }
+            this.buildThreads = threads;
+            return this;
+        }
+
+        /** Nodes to allocate up front (the arrays grow by doubling otherwise). */
+        public Builder initialCapacity(int nodes) {
+            if (nodes < 1) {
+                throw new IllegalArgumentException("initialCapacity must be positive, got " + nodes);
+            }
+            this.initialCapacity = nodes;
+            return this;
+        }
+
+        /** Creates the empty index. */
+        public HnswIndex build() {
+            VectorStore store = new VectorStore(metadata.dimension(), metric, DistanceKernels.preferred(),
+                    initialCapacity);
+            int capacity = store.rows().capacity();
+            Graph graph = new Graph(new int[capacity * (2 * m + 1)], new byte[capacity], new int[capacity][]);
+            return new HnswIndex(this, store, graph, null);
+        }
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    @Override
+    public int dimension() {
+        return store.dimension;
+    }
+
+    @Override
+    public Metric metric() {
+        return store.metric;
+    }
+
+    @Override
+    public IndexMetadata metadata() {
+        return metadata;
+    }
+
+    /** {@code M}. */
+    public int m() {
+        return m;
+    }
+
+    /** {@code efConstruction}. */
+    public int efConstruction() {
+        return efConstruction;
+    }
+
+    /** Default {@code efSearch}. */
+    public int efSearch() {
+        return defaultEfSearch;
+    }
+
+    /** Seed of the level assignment. */
+    public long seed() {
+        return seed;
+    }
+
+    @Override
+    public int size() {
+        return store.size();
+    }
+
+    @Override
+    public boolean contains(long id) {
+        return store.contains(id);
+    }
+
+    // ---------------------------------------------------------------- mutation
+
+    @Override
+    public void add(long id, float[] vector) {
+        addAll(new long[] {id}, new float[][] {vector});
+    }
+
+    @Override
+    public void addAll(long[] ids, float[][] vectors) {
+        float[][] prepared = Batch.prepare(store, ids, vectors);
+        int first = store.reserve(ids);
+        store.ensureCapacity(first + ids.length, this::growGraph);
+        int threads = Math.min(buildThreads, 1 + ids.length / 256);
+        if (threads <= 1) {
+            for (int i = 0; i < ids.length; i++) {
+                insert(first + i, ids[i], prepared[i]);
+            }
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        Runnable worker = () -> {
+            for (int i; (i = next.getAndIncrement()) < ids.length; ) {
+                insert(first + i, ids[i], prepared[i]);
+            }
+        };
+        List<Thread> helpers = new ArrayList<>();
+        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int t = 1; t < threads; t++) {
+            Thread helper = Thread.ofPlatform().name("bicross-hnsw-build-" + t).unstarted(worker);
+            helper.setUncaughtExceptionHandler((thread, e) -> failures.add(e));
+            helpers.add(helper);
+            helper.start();
+        }
+        worker.run();
+        for (Thread helper : helpers) {
+            try {
+                helper.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while building", e);
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException("index build thread failed", failures.getFirst());
+        }
+    }
+
+    @Override
+    public boolean delete(long id) {
+        int node = store.unmap(id);
+        if (node < 0) {
+            return false;
+        }
+        store.lock.readLock().lock();
+        try {
+            store.markDeleted(node);
+        } finally {
+            store.lock.readLock().unlock();
+        }
+        return true;
+    }
+
+    @Override
+    public void update(long id, float[] vector) {
+        float[] prepared = store.prepare(vector, "vector for id " + id);
+        long nodes = store.reserveReplacement(id);
+        int node = (int) nodes;
+        int previous = (int) (nodes >> 32);
+        store.ensureCapacity(node + 1, this::growGraph);
+        if (previous >= 0) {
+            store.lock.readLock().lock();
+            try {
+                store.markDeleted(previous);
+            } finally {
+                store.lock.readLock().unlock();
+            }
+        }
+        insert(node, id, prepared);
+    }
+
+    /** Called by the store under its write lock, after the rows are published. */
+    private void growGraph(int capacity) {
+        Graph g = graph;
+        graph = new Graph(Arrays.copyOf(g.level0, capacity * stride0), Arrays.copyOf(g.levels, capacity),
+                Arrays.copyOf(g.upper, capacity));
+    }
+
+    /** The level of a node: a pure function of the seed and the node, so thread timing cannot change it. */
+    private int levelOf(int node) {
+        long h = seed + 0x9E3779B97F4A7C15L * (node + 1L);
+        h = (h ^ (h >>> 30)) * 0xBF58476D1CE4E5B9L;
+        h = (h ^ (h >>> 27)) * 0x94D049BB133111EBL;
+        h ^= h >>> 31;
+        double uniform = ((h >>> 11) + 1) * 0x1.0p-53; // (0, 1]
+        return (int) Math.min(MAX_LEVEL, Math.floor(-Math.log(uniform) * levelScale));
+    }
+
+    private void insert(int node, long id, float[] vector) {
+        store.lock.readLock().lock();
+        try {
+            int level = levelOf(node);
+            store.write(node, id, vector);
+            Graph g = graph;
+            g.levels[node] = (byte) level;
+            if (level > 0) {
+                g.upper[node] = new int[level * strideUp];
+            }
+            link(node, level, vector, g);
+            store.markLive(node);
+        } finally {
+            store.lock.readLock().unlock();
+        }
+    }
+
+    private void link(int node, int level, float[] vector, Graph g) {
+        Entry top = entry.get();
+        if (top == null) {
+            if (entry.compareAndSet(null, new Entry(node, level))) {
+                return;
+            }
+            top = entry.get();
+        }
+        VectorStore.Rows rows = store.rows();
+        Scratch s = scratch.get();
+        int current = top.node();
+        float currentScore = store.score(vector, rows, current);
+        for (int lc = top.level(); lc > level; lc--) {
+            long best = greedy(vector, current, currentScore, lc, g, rows);
+            current = NodeQueue.node(best);
+            currentScore = NodeQueue.score(best);
+        }
+        int[] seeds = {current};
+        int seedCount = 1;
+        for (int lc = Math.min(level, top.level()); lc >= 0; lc--) {
+            searchLayer(s, vector, seeds, seedCount, efConstruction, lc, g, rows, false, null);
+            int found = s.results.drainBestFirst(s.found(efConstruction));
+            int chosen = selectDiverse(s.found, found, m, rows, s.chosen);
+            setNeighbours(node, lc, s.chosen, chosen, g);
+            for (int i = 0; i < chosen; i++) {
+                addBacklink(s.chosen[i], node, lc, g, rows, s);
+            }
+            if (seeds.length < found) {
+                seeds = new int[found];
+            }
+            for (int i = 0; i < found; i++) {
+                seeds[i] = NodeQueue.node(s.found[i]);
+            }
+            seedCount = found;
+        }
+        if (level > top.level()) {
+            Entry mine = new Entry(node, level);
+            for (Entry e = entry.get(); e.level() < level; e = entry.get()) {
+                if (entry.compareAndSet(e, mine)) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
+     * Malkov &amp; Yashunin's heuristic: walk candidates best first (packed, sorted best first) and keep one
+     * only if it is more similar to the base node than to every neighbour kept so far.
+     */
+    private int selectDiverse(long[] candidates, int count, int max, VectorStore.Rows rows, int[] out) {
+        int kept = 0;
+        for (int i = 0; i < count && kept < max; i++) {
+            int candidate = NodeQueue.node(candidates[i]);
+            float toBase = NodeQueue.score(candidates[i]);
+            boolean diverse = true;
+            for (int j = 0; j < kept; j++) {
+                if (store.score(rows, candidate, out[j]) > toBase) {
+                    diverse = false;
+                    break;
+                }
+            }
+            if (diverse) {
+                out[kept++] = candidate;
+            }
+        }
+        return kept;
+    }
+
+    private Object lockOf(int node) {
+        return locks[node & (LOCK_STRIPES - 1)];
+    }
+
+    private void setNeighbours(int node, int level, int[] neighbours, int count, Graph g) {
+        int[] list = level == 0 ? g.level0 : g.upper[node];
+        int base = level == 0 ? node * stride0 : (level - 1) * strideUp;
+        synchronized (lockOf(node)) {
+            System.arraycopy(neighbours, 0, list, base + 1, count);
+            INTS.setRelease(list, base, count);
+        }
+    }
+
+    private void addBacklink(int target, int node, int level, Graph g, VectorStore.Rows rows, Scratch s) {
+        int[] list = level == 0 ? g.level0 : g.upper[target];
+        int base = level == 0 ? target * stride0 : (level - 1) * strideUp;
+        int max = level == 0 ? 2 * m : m;
+        synchronized (lockOf(target)) {
+            int count = (int) INTS.getAcquire(list, base);
+            if (count < max) {
+                list[base + 1 + count] = node;
+                INTS.setRelease(list, base, count + 1);
+                return;
+            }
+            // Full: re-select among the old neighbours plus the new node with the same heuristic.
+            long[] candidates = s.pruneCandidates;
+            for (int i = 0; i < count; i++) {
+                int neighbour = list[base + 1 + i];
+                candidates[i] = NodeQueue.encode(neighbour, store.score(rows, target, neighbour));
+            }
+            candidates[count] = NodeQueue.encode(node, store.score(rows, target, node));
+            Arrays.sort(candidates, 0, count + 1);
+            reverse(candidates, count + 1);
+            int kept = selectDiverse(candidates, count + 1, max, rows, s.pruned);
+            System.arraycopy(s.pruned, 0, list, base + 1, kept);
+            INTS.setRelease(list, base, kept);
+        }
+    }
+
+    private static void reverse(long[] a, int n) {
+        for (int i = 0, j = n - 1; i < j; i++, j--) {
+            long t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    }
+
+    // ---------------------------------------------------------------- search
+
+    /** Moves to better neighbours on one level until none is better; returns the packed (node, score). */
+    private long greedy(float[] query, int start, float startScore, int level, Graph g, VectorStore.Rows rows) {
+        int current = start;
+        float currentScore = startScore;
+        boolean improved = true;
+        while (improved) {
+            improved = false;
+            int[] list = level == 0 ? g.level0 : g.upper[current];
+            int base = level == 0 ? current * stride0 : (level - 1) * strideUp;
+            int count = Math.min((int) INTS.getAcquire(list, base), level == 0 ? 2 * m : m);
+            for (int i = 1; i <= count; i++) {
+                int neighbour = list[base + i];
+                float score = store.score(query, rows, neighbour);
+                if (score > currentScore) {
+                    current = neighbour;
+                    currentScore = score;
+                    improved = true;
+                }
+            }
+        }
+        return NodeQueue.encode(current, currentScore);
+    }
+
+    /**
+     * Best-first search of one level from {@code seeds}; leaves up to {@code ef} results in {@code s.results}
+     * (worst on top). With {@code liveOnly}, deleted nodes and those {@code filter} rejects are traversed but
+     * not collected.
+     */
+    private void searchLayer(Scratch s, float[] query, int[] seeds, int seedCount, int ef, int level, Graph g,
+                             VectorStore.Rows rows, boolean liveOnly, LongPredicate filter) {
+        NodeQueue candidates = s.candidates;
+        NodeQueue results = s.results;
+        candidates.clear();
+        results.clear();
+        int[] visited = s.startVisit(g.levels.length);
+        int epoch = s.epoch;
+        for (int i = 0; i < seedCount; i++) {
+            int seedNode = seeds[i];
+            if (visited[seedNode] == epoch) {
+                continue;
+            }
+            visited[seedNode] = epoch;
+            float score = store.score(query, rows, seedNode);
+            candidates.push(seedNode, score);
+            if (accepts(seedNode, rows, liveOnly, filter)) {
+                results.pushBounded(seedNode, score, ef);
+            }
+        }
+        int maxLinks = level == 0 ? 2 * m : m;
+        while (candidates.size() > 0) {
+            long best = candidates.pop();
+            if (results.size() >= ef && NodeQueue.score(best) < results.topScore()) {
+                break;
+            }
+            int current = NodeQueue.node(best);
+            int[] list = level == 0 ? g.level0 : g.upper[current];
+            int base = level == 0 ? current * stride0 : (level - 1) * strideUp;
+            int count = Math.min((int) INTS.getAcquire(list, base), maxLinks);
+            for (int i = 1; i <= count; i++) {
+                int neighbour = list[base + i];
+                if (visited[neighbour] == epoch) {
+                    continue;
+                }
+                visited[neighbour] = epoch;
+                float score = store.score(query, rows, neighbour);
+                if (results.size() < ef || score > results.topScore()) {
+                    candidates.push(neighbour, score);
+                    if (accepts(neighbour, rows, liveOnly, filter)) {
+                        results.pushBounded(neighbour, score, ef);
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean accepts(int node, VectorStore.Rows rows, boolean liveOnly, LongPredicate filter) {
+        return !liveOnly || (rows.state(node) == VectorStore.LIVE && (filter == null || filter.test(rows.ids()[node])));
+    }
+
+    @Override
+    public List<SearchHit> search(float[] query, int k) {
+        return search(query, k, Math.max(k, defaultEfSearch), null);
+    }
+
+    @Override
+    public List<SearchHit> search(float[] query, int k, LongPredicate filter) {
+        return search(query, k, Math.max(k, defaultEfSearch), filter);
+    }
+
+    /**
+     * The {@code k} most similar ids examining {@code ef} candidates: larger {@code ef} → higher recall, slower.
+     *
+     * @throws IllegalArgumentException if {@code k <= 0}, {@code ef < k} or the query is invalid
+     */
+    public List<SearchHit> search(float[] query, int k, int ef) {
+        return search(query, k, ef, null);
+    }
+
+    /** Filtered search with an explicit {@code ef}; see the class documentation for how filters are served. */
+    public List<SearchHit> search(float[] query, int k, int ef, LongPredicate filter) {
+        Batch.checkK(k);
+        if (ef < k) {
+            throw new IllegalArgumentException("ef must be at least k, got ef " + ef + " < k " + k);
+        }
+        float[] q = store.prepare(query, "query");
+        if (filter != null && preferExact(filter, ef)) {
+            return store.exactSearch(q, k, filter);
+        }
+        // Read order matters: the entry before the graph, the graph before the rows. A later generation of
+        // arrays only ever contains more nodes, so each array read here covers every node reachable from the
+        // ones read before it.
+        Entry top = entry.get();
+        if (top == null) {
+            return List.of();
+        }
+        Graph g = graph;
+        VectorStore.Rows rows = store.rows();
+        Scratch s = scratch.get();
+        int current = top.node();
+        float currentScore = store.score(q, rows, current);
+        for (int lc = top.level(); lc > 0; lc--) {
+            long best = greedy(q, current, currentScore, lc, g, rows);
+            current = NodeQueue.node(best);
+            currentScore = NodeQueue.score(best);
+        }
+        s.seed[0] = current;
+        searchLayer(s, q, s.seed, 1, ef, 0, g, rows, true, filter);
+        while (s.results.size() > k) {
+            s.results.pop();
+        }
+        if (filter != null && s.results.size() < k) {
+            return store.exactSearch(q, k, filter); // maybe fewer than k pass the filter: let the exact scan tell
+        }
+        return VectorStore.hits(s.results, rows);
+    }
+
+    /**
+     * Whether scoring the accepted ids exactly is cheaper than a graph search. A graph search that keeps a
+     * share {@code p} of the nodes visits about {@code ef/p} nodes of {@code 2M} links each; the exact scan
+     * scores the {@code p·n} accepted ids. Exact wins when {@code p²·n <= 2M·ef}; p is estimated from a sample.
+     */
+    private boolean preferExact(LongPredicate filter, int ef) {
+        VectorStore.Rows rows = store.rows();
+        int count = Math.min(store.nodeCount(), rows.capacity());
+        int samples = Math.min(count, 256);
+        int live = 0;
+        int accepted = 0;
+        for (int i = 0; i < samples; i++) {
+            int node = (int) ((long) count * i / samples);
+            if (rows.state(node) == VectorStore.LIVE) {
+                live++;
+                if (filter.test(rows.ids()[node])) {
+                    accepted++;
+                }
+            }
+        }
+        if (live == 0 || accepted == 0) {
+            return true;
+        }
+        double share = (double) accepted / live;
+        return share * share * store.size() <= 2.0 * m * ef;
+    }
+
+    /** Per-thread search state, reused across calls. */
+    private static final class Scratch {
+        final NodeQueue candidates;
+        final NodeQueue results;
+        final int[] seed = new int[1];
+        final int[] chosen;
+        final int[] pruned;
+        final long[] pruneCandidates;
+        long[] found;
+        int[] visited = new int[0];
+        int epoch;
+
+        Scratch(int maxLinks, int ef) {
+            candidates = new NodeQueue(4 * ef, false);
+            results = new NodeQueue(ef + 1, true);
+            chosen = new int[maxLinks];
+            pruned = new int[maxLinks];
+            pruneCandidates = new long[maxLinks + 1];
+            found = new long[ef + 1];
+        }
+
+        long[] found(int ef) {
+            if (found.length < ef + 1) {
+                found = new long[ef + 1];
+            }
+            return found;
+        }
+
+        /** A fresh visit stamp, and a visited array covering {@code capacity} nodes. */
+        int[] startVisit(int capacity) {
+            if (visited.length < capacity) {
+                visited = new int[capacity];
+                epoch = 0;
+            }
+            if (++epoch == 0) { // wrapped after 2^32 searches: forget old stamps
+                Arrays.fill(visited, 0);
+                epoch = 1;
+            }
+            return visited;
+        }
+    }
+
+    // ---------------------------------------------------------------- persistence
+
+    @Override
+    public void save(Path file) throws IOException {
+        store.lock.writeLock().lock();
+        try {
+            IndexFile.write(file, metadata, store,
+                    new IndexFile.GraphSection(graph, entry.get() == null ? -1 : entry.get().node(),
+                            entry.get() == null ? -1 : entry.get().level(), m, efConstruction, defaultEfSearch, seed));
+        } finally {
+            store.lock.writeLock().unlock();
+        }
+    }
+}

@@ -1,0 +1,269 @@
+package dev.bicross.index;
+
+import dev.bicross.index.kernel.DistanceKernels;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.IntConsumer;
+import java.util.function.LongPredicate;
+import java.util.stream.IntStream;
+
+/**
+ * The vectors of an index, in one contiguous row-major {@code float[]} block (node {@code n} occupies
+ * {@code [n*dimension, (n+1)*dimension)}), with the caller id and a life-cycle state per node, and the map from
+ * caller ids to nodes.
+ *
+ * <p>Nodes are dense ordinals handed out in order and never reused: deleting marks the node {@link #DELETED}
+ * (a tombstone) and re-adding an id takes a new node. Growing copies the arrays into bigger ones and publishes
+ * them through a volatile {@link Rows}; writers of node data hold {@link #lock}'s read lock, growth holds its
+ * write lock, so no write can land in an array that was already copied. Readers take no lock: a {@code Rows}
+ * they hold stays valid for every node that existed when they read it.
+ */
+final class VectorStore {
+
+    static final byte EMPTY = 0;
+    static final byte LIVE = 1;
+    static final byte DELETED = 2;
+
+    private static final VarHandle STATES = MethodHandles.arrayElementVarHandle(byte[].class);
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 16;
+    /** Below this many nodes an exact scan is not worth splitting across threads. */
+    private static final int PARALLEL_SCAN_MIN_NODES = 32_768;
+
+    /** One generation of the arrays; {@code ids.length} is the capacity in nodes. */
+    record Rows(float[] vectors, long[] ids, byte[] states) {
+        int capacity() {
+            return ids.length;
+        }
+
+        byte state(int node) {
+            return (byte) STATES.getAcquire(states, node);
+        }
+    }
+
+    final int dimension;
+    final Metric metric;
+    final DistanceKernels kernels;
+    final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
+    private volatile Rows rows;
+    private final Object idLock = new Object();
+    private final LongIntMap nodesById;
+    private volatile int nodeCount; // nodes handed out, guarded by idLock for writes
+
+    VectorStore(int dimension, Metric metric, DistanceKernels kernels, int initialCapacity) {
+        this.dimension = dimension;
+        this.metric = metric;
+        this.kernels = kernels;
+        int capacity = Math.max(1, Math.min(initialCapacity, maxNodes()));
+        this.rows = new Rows(new float[capacity * dimension], new long[capacity], new byte[capacity]);
+        this.nodesById = new LongIntMap(capacity);
+    }
+
+    /** Rebuilds a store from loaded arrays (all of length {@code count}, or {@code count*dimension}). */
+    VectorStore(int dimension, Metric metric, DistanceKernels kernels, float[] vectors, long[] ids, byte[] states,
+                int count) {
+        this.dimension = dimension;
+        this.metric = metric;
+        this.kernels = kernels;
+        this.rows = new Rows(vectors, ids, states);
+        this.nodesById = new LongIntMap(count);
+        for (int node = 0; node < count; node++) {
+            if (states[node] == LIVE) {
+                nodesById.put(ids[node], node);
+            }
+        }
+        this.nodeCount = count;
+    }
+
+    private int maxNodes() {
+        return MAX_ARRAY / dimension;
+    }
+
+    Rows rows() {
+        return rows;
+    }
+
+    /** Nodes handed out so far (live, deleted, or still being inserted). */
+    int nodeCount() {
+        return nodeCount;
+    }
+
+    /** Live ids. */
+    int size() {
+        synchronized (idLock) {
+            return nodesById.size();
+        }
+    }
+
+    boolean contains(long id) {
+        synchronized (idLock) {
+            return nodesById.get(id) >= 0;
+        }
+    }
+
+    float[] prepare(float[] vector, String what) {
+        return metric.prepare(vector, dimension, what);
+    }
+
+    /**
+     * Hands out consecutive nodes for {@code ids} and maps them, or changes nothing and throws if an id is
+     * already present (or repeated within {@code ids}).
+     *
+     * @return the first node
+     */
+    int reserve(long[] ids) {
+        synchronized (idLock) {
+            LongIntMap batch = ids.length > 1 ? new LongIntMap(ids.length) : null;
+            for (int i = 0; i < ids.length; i++) {
+                if (nodesById.get(ids[i]) >= 0) {
+                    throw new IllegalArgumentException("duplicate id " + ids[i] + ": already in the index"
+                            + " (use update to replace its vector)");
+                }
+                if (batch != null && batch.put(ids[i], i) >= 0) {
+                    throw new IllegalArgumentException("duplicate id " + ids[i] + " at positions "
+                            + batch.get(ids[i]) + " and " + i + " of the batch");
+                }
+            }
+            if ((long) nodeCount + ids.length > maxNodes()) {
+                throw new IllegalStateException("index is full: " + nodeCount + " nodes of dimension " + dimension
+                        + " (at most " + maxNodes() + " fit in one vector block)");
+            }
+            int first = nodeCount;
+            for (int i = 0; i < ids.length; i++) {
+                nodesById.put(ids[i], first + i);
+            }
+            nodeCount = first + ids.length;
+            return first;
+        }
+    }
+
+    /**
+     * Points {@code id} at a fresh node (update): returns the new node in the low half and the previous node
+     * (or -1) in the high half of a long.
+     */
+    long reserveReplacement(long id) {
+        synchronized (idLock) {
+            if (nodeCount + 1L > maxNodes()) {
+                throw new IllegalStateException("index is full: " + nodeCount + " nodes");
+            }
+            int node = nodeCount++;
+            int previous = nodesById.put(id, node);
+            return ((long) previous << 32) | (node & 0xffffffffL);
+        }
+    }
+
+    /** Unmaps {@code id}; returns its node or -1. The caller marks the node deleted. */
+    int unmap(long id) {
+        synchronized (idLock) {
+            return nodesById.remove(id);
+        }
+    }
+
+    /**
+     * Makes room for nodes below {@code required}; {@code growGraph} is called with the new capacity under the
+     * same write lock, after the rows are published (readers rely on that order, see HnswIndex).
+     */
+    void ensureCapacity(int required, IntConsumer growGraph) {
+        if (required <= rows.capacity()) {
+            return;
+        }
+        lock.writeLock().lock();
+        try {
+            Rows current = rows;
+            if (required <= current.capacity()) {
+                return;
+            }
+            int capacity = (int) Math.min(maxNodes(), Math.max(required, 2L * current.capacity()));
+            rows = new Rows(Arrays.copyOf(current.vectors, capacity * dimension),
+                    Arrays.copyOf(current.ids, capacity), Arrays.copyOf(current.states, capacity));
+            growGraph.accept(capacity);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Stores a prepared vector; caller holds the read lock. The node becomes visible with {@link #markLive}. */
+    void write(int node, long id, float[] prepared) {
+        Rows r = rows;
+        System.arraycopy(prepared, 0, r.vectors, node * dimension, dimension);
+        r.ids[node] = id;
+    }
+
+    /** EMPTY → LIVE; a node deleted while being inserted stays deleted. Caller holds the read lock. */
+    void markLive(int node) {
+        STATES.compareAndSet(rows.states, node, EMPTY, LIVE);
+    }
+
+    /** Caller holds the read lock. */
+    void markDeleted(int node) {
+        STATES.setRelease(rows.states, node, DELETED);
+    }
+
+    float score(float[] query, Rows r, int node) {
+        return metric.score(kernels, query, r.vectors, node * dimension, dimension);
+    }
+
+    float score(Rows r, int nodeA, int nodeB) {
+        return metric.score(kernels, r.vectors, nodeA * dimension, nodeB * dimension, dimension);
+    }
+
+    /**
+     * Exact top-k over live nodes accepted by {@code filter} (null accepts all), best first. Without a filter,
+     * large stores are scanned in parallel (the filter is caller code and may not be thread-safe).
+     */
+    List<SearchHit> exactSearch(float[] query, int k, LongPredicate filter) {
+        Rows r = rows;
+        int count = Math.min(nodeCount, r.capacity());
+        int parts = filter == null && count >= PARALLEL_SCAN_MIN_NODES
+                ? Math.min(Runtime.getRuntime().availableProcessors(), count / (PARALLEL_SCAN_MIN_NODES / 2)) : 1;
+        NodeQueue best;
+        if (parts <= 1) {
+            best = scan(query, k, filter, r, 0, count);
+        } else {
+            NodeQueue[] partial = IntStream.range(0, parts).parallel()
+                    .mapToObj(p -> scan(query, k, null, r, (int) ((long) count * p / parts),
+                            (int) ((long) count * (p + 1) / parts)))
+                    .toArray(NodeQueue[]::new);
+            best = partial[0];
+            for (int p = 1; p < parts; p++) {
+                NodeQueue other = partial[p];
+                while (other.size() > 0) {
+                    long e = other.pop();
+                    best.pushBounded(NodeQueue.node(e), NodeQueue.score(e), k);
+                }
+            }
+        }
+        return hits(best, r);
+    }
+
+    private NodeQueue scan(float[] query, int k, LongPredicate filter, Rows r, int from, int to) {
+        NodeQueue best = new NodeQueue(k + 1, true);
+        for (int node = from; node < to; node++) {
+            if (r.state(node) != LIVE || (filter != null && !filter.test(r.ids[node]))) {
+                continue;
+            }
+            float score = score(query, r, node);
+            // Compare packed (score, node) so ties resolve the same way however the scan is split.
+            if (best.size() < k || NodeQueue.encode(node, score) > best.top()) {
+                best.pushBounded(node, score, k);
+            }
+        }
+        return best;
+    }
+
+    /** Empties a worst-first queue into hits, best first. */
+    static List<SearchHit> hits(NodeQueue queue, Rows r) {
+        long[] drained = new long[queue.size()];
+        int n = queue.drainBestFirst(drained);
+        List<SearchHit> hits = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            hits.add(new SearchHit(r.ids[NodeQueue.node(drained[i])], NodeQueue.score(drained[i])));
+        }
+        return List.copyOf(hits);
+    }
+}

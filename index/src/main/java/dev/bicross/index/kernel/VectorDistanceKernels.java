@@ -1,0 +1,120 @@
+package dev.bicross.index.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API kernels. Four independent accumulators hide the FMA latency (one chain would stall on each
+ * add); the remainder shorter than a vector is handled by a scalar tail, so any length works. The summation
+ * order is fixed (see {@link #sumLanes}), so a score is the same bits in every run and every JIT state.
+ */
+public final class VectorDistanceKernels implements DistanceKernels {
+
+    private final VectorSpecies<Float> species;
+
+    private VectorDistanceKernels(VectorSpecies<Float> species) {
+        this.species = species;
+    }
+
+    /** Kernels at the platform's preferred vector width. */
+    public static VectorDistanceKernels preferredWidth() {
+        return new VectorDistanceKernels(FloatVector.SPECIES_PREFERRED);
+    }
+
+    /**
+     * Kernels at a given width.
+     *
+     * @throws IllegalArgumentException if {@code bits} is not one of 64, 128, 256, 512
+     */
+    public static VectorDistanceKernels withBits(int bits) {
+        VectorShape shape = switch (bits) {
+            case 64 -> VectorShape.S_64_BIT;
+            case 128 -> VectorShape.S_128_BIT;
+            case 256 -> VectorShape.S_256_BIT;
+            case 512 -> VectorShape.S_512_BIT;
+            default -> throw new IllegalArgumentException(
+                    "vector width " + bits + " bits is not supported (use 64, 128, 256 or 512)");
+        };
+        return new VectorDistanceKernels(VectorSpecies.of(float.class, shape));
+    }
+
+    @Override
+    public float dot(float[] a, int aOffset, float[] b, int bOffset, int length) {
+        VectorSpecies<Float> s = species;
+        int lanes = s.length();
+        FloatVector acc0 = FloatVector.zero(s);
+        FloatVector acc1 = FloatVector.zero(s);
+        FloatVector acc2 = FloatVector.zero(s);
+        FloatVector acc3 = FloatVector.zero(s);
+        int i = 0;
+        for (; i + 4 * lanes <= length; i += 4 * lanes) {
+            acc0 = FloatVector.fromArray(s, a, aOffset + i).fma(FloatVector.fromArray(s, b, bOffset + i), acc0);
+            acc1 = FloatVector.fromArray(s, a, aOffset + i + lanes)
+                    .fma(FloatVector.fromArray(s, b, bOffset + i + lanes), acc1);
+            acc2 = FloatVector.fromArray(s, a, aOffset + i + 2 * lanes)
+                    .fma(FloatVector.fromArray(s, b, bOffset + i + 2 * lanes), acc2);
+            acc3 = FloatVector.fromArray(s, a, aOffset + i + 3 * lanes)
+                    .fma(FloatVector.fromArray(s, b, bOffset + i + 3 * lanes), acc3);
+        }
+        for (; i + lanes <= length; i += lanes) {
+            acc0 = FloatVector.fromArray(s, a, aOffset + i).fma(FloatVector.fromArray(s, b, bOffset + i), acc0);
+        }
+        float sum = sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
+        for (; i < length; i++) {
+            sum = Math.fma(a[aOffset + i], b[bOffset + i], sum);
+        }
+        return sum;
+    }
+
+    @Override
+    public float squaredDistance(float[] a, int aOffset, float[] b, int bOffset, int length) {
+        VectorSpecies<Float> s = species;
+        int lanes = s.length();
+        FloatVector acc0 = FloatVector.zero(s);
+        FloatVector acc1 = FloatVector.zero(s);
+        FloatVector acc2 = FloatVector.zero(s);
+        FloatVector acc3 = FloatVector.zero(s);
+        int i = 0;
+        for (; i + 4 * lanes <= length; i += 4 * lanes) {
+            FloatVector d0 = FloatVector.fromArray(s, a, aOffset + i).sub(FloatVector.fromArray(s, b, bOffset + i));
+            FloatVector d1 = FloatVector.fromArray(s, a, aOffset + i + lanes)
+                    .sub(FloatVector.fromArray(s, b, bOffset + i + lanes));
+            FloatVector d2 = FloatVector.fromArray(s, a, aOffset + i + 2 * lanes)
+                    .sub(FloatVector.fromArray(s, b, bOffset + i + 2 * lanes));
+            FloatVector d3 = FloatVector.fromArray(s, a, aOffset + i + 3 * lanes)
+                    .sub(FloatVector.fromArray(s, b, bOffset + i + 3 * lanes));
+            acc0 = d0.fma(d0, acc0);
+            acc1 = d1.fma(d1, acc1);
+            acc2 = d2.fma(d2, acc2);
+            acc3 = d3.fma(d3, acc3);
+        }
+        for (; i + lanes <= length; i += lanes) {
+            FloatVector d = FloatVector.fromArray(s, a, aOffset + i).sub(FloatVector.fromArray(s, b, bOffset + i));
+            acc0 = d.fma(d, acc0);
+        }
+        float sum = sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
+        for (; i < length; i++) {
+            float d = a[aOffset + i] - b[bOffset + i];
+            sum = Math.fma(d, d, sum);
+        }
+        return sum;
+    }
+
+    /**
+     * Sums the lanes by halving (lane i += lane i + half) so the order is fixed. {@code reduceLanes(ADD)} may
+     * add in any order, and does differ between the JIT intrinsic and the interpreter, which would make the
+     * same query score differently before and after warm-up.
+     */
+    private float sumLanes(FloatVector v) {
+        for (int half = species.length() / 2; half >= 1; half /= 2) {
+            v = v.add(v.slice(half));
+        }
+        return v.lane(0);
+    }
+
+    @Override
+    public String name() {
+        return "vector-" + species.vectorBitSize();
+    }
+}
