@@ -127,7 +127,7 @@ public class EncoderBenchmark {
             packedPassageBatches.add(PackedBatch.of(batch));
             ortPassageBatches.add(ids(batch));
         }
-        queryText = "how do i play the guitar well at night";
+        queryText = "how do i play the guitar at night";
         Encoding query = encodeExactly(queryText, QUERY_TOKENS);
         packedQuery = PackedBatch.of(List.of(query));
         ortQuery = ids(List.of(query));
