@@ -12,6 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorMath {
 
     private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
+    private static final int L = S.length();
 
     private VectorMath() {
     }
@@ -80,6 +81,30 @@ final class VectorMath {
 
     static FloatVector gelu(FloatVector z) {
         return z.mul(0.5f).mul(twiceNormalCdf(z));
+    }
+
+    /**
+     * a[offset + i] = activation(a[offset + i] + bias[biasOffset + i]) for i in [0, length); bias may be null.
+     * Array in, array out, so that the vector math is compiled inside this loop (see {@link VectorGemm}).
+     */
+    static void addBiasAndActivate(float[] a, int offset, float[] bias, int biasOffset, int length,
+                                   Epilogue epilogue) {
+        if (bias == null && epilogue == Epilogue.NONE) {
+            return;
+        }
+        for (int i = 0; i < length; i += L) {
+            VectorMask<Float> inside = S.indexInRange(i, length);
+            FloatVector v = FloatVector.fromArray(S, a, offset + i, inside);
+            if (bias != null) {
+                v = v.add(FloatVector.fromArray(S, bias, biasOffset + i, inside));
+            }
+            switch (epilogue) {
+                case NONE -> { }
+                case GELU -> v = v.mul(0.5f).mul(twiceNormalCdf(v));
+                case TANH -> v = tanh(v);
+            }
+            v.intoArray(a, offset + i, inside);
+        }
     }
 
     /** Scalar form of {@link #gelu(FloatVector)} (same formula, same rounding) for tails outside a vector. */
