@@ -96,15 +96,30 @@ final class VectorGemm {
      * repeat row r1−1 so the kernel never needs a row tail.
      */
     private static void packRows(float[] x, int in, int rows, int r0, int r1, int k0, int kc, float[] xp) {
+        int[] source = new int[MR];
         for (int t = 0; r0 + t * MR < r1; t++) {
-            int tileBase = t * MR * kc;
             for (int i = 0; i < MR; i++) {
-                int row = Math.min(r0 + t * MR + i, r1 - 1);
-                int src = row * in + k0;
-                int dst = tileBase + i;
-                for (int k = 0; k < kc; k++, dst += MR) {
-                    xp[dst] = x[src + k];
-                }
+                source[i] = Math.min(r0 + t * MR + i, r1 - 1) * in + k0;
+            }
+            int s0 = source[0];
+            int s1 = source[1];
+            int s2 = source[2];
+            int s3 = source[3];
+            int s4 = source[4];
+            int s5 = source[5];
+            int s6 = source[6];
+            int s7 = source[7];
+            int dst = t * MR * kc;
+            // k-outer: eight sequential read streams, one sequential write stream
+            for (int k = 0; k < kc; k++, dst += MR) {
+                xp[dst] = x[s0 + k];
+                xp[dst + 1] = x[s1 + k];
+                xp[dst + 2] = x[s2 + k];
+                xp[dst + 3] = x[s3 + k];
+                xp[dst + 4] = x[s4 + k];
+                xp[dst + 5] = x[s5 + k];
+                xp[dst + 6] = x[s6 + k];
+                xp[dst + 7] = x[s7 + k];
             }
         }
     }
