@@ -1,5 +1,6 @@
 package dev.bicross.cli;
 
+import dev.bicross.convert.DefaultModels;
 import dev.bicross.engine.embed.BiEncoder;
 import dev.bicross.engine.embed.Embedding;
 import picocli.CommandLine.Command;
@@ -29,7 +30,8 @@ final class EmbedCommand implements Callable<Integer> {
     private static final int LINES_PER_CHUNK_FACTOR = 8;
 
     @Option(names = "--model", paramLabel = "DIR",
-            description = "Hugging Face model folder (config.json, model.safetensors, tokenizer.json).")
+            description = {"Hugging Face model folder (config.json, model.safetensors, tokenizer.json).",
+                    "Default: all-MiniLM-L6-v2, converted once from the Maven Central jar into ~/.cache/bicross."})
     Path model;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32",
@@ -91,10 +93,9 @@ final class EmbedCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Path resolveModel() {
+    private Path resolveModel() throws IOException {
         if (model == null) {
-            throw new IllegalArgumentException("no default model available yet: pass --model DIR "
-                    + "(a Hugging Face model folder, e.g. one written by 'bicross convert')");
+            return DefaultModels.biEncoder();
         }
         if (!Files.isDirectory(model)) {
             throw new IllegalArgumentException("--model " + model + ": not a directory");

@@ -38,10 +38,12 @@ class BiEncoderOrtParityTest {
 
     private static final double MIN_COSINE = 0.99999;
     private static final double MAX_ABS_DIFF = 1e-4;
-    /** Documents taken from each shared collection, next to all its queries (> 1,000 texts in all). */
-    private static final int DOCS_PER_COLLECTION = 82;
+    /** Shared texts compared (plus an empty and a whitespace-only one). */
+    private static final int TEXTS = 1010;
+    /** Leading documents of each collection, whatever their length: these include the truncated ones. */
+    private static final int LONG_DOCS_PER_COLLECTION = 25;
     /** Texts also encoded one by one (each a batch of one), compared with the batched run. */
-    private static final int ONE_BY_ONE = 150;
+    private static final int ONE_BY_ONE = 100;
 
     private Path work;
     private BiEncoder encoder;
@@ -245,13 +247,22 @@ class BiEncoderOrtParityTest {
         }
     }
 
-    /** All judged queries of every shared collection, plus its first documents (long ones get truncated). */
+    /**
+     * Every query of every shared collection (queries-all.jsonl where present), the first
+     * {@link #LONG_DOCS_PER_COLLECTION} documents of each (the long ones get truncated), then short documents
+     * (under 200 characters) round-robin until {@link #TEXTS} texts, plus an empty and a whitespace-only text. The
+     * mix keeps the test's cost near 40k tokens per pass.
+     */
     private static List<String> sharedTexts(Path data) throws IOException {
         ObjectMapper json = new ObjectMapper();
         List<String> texts = new ArrayList<>();
+        List<List<String>> shortDocs = new ArrayList<>();
         try (var collections = Files.list(data)) {
             for (Path collection : collections.sorted().toList()) {
-                Path queries = collection.resolve("queries.jsonl");
+                Path queries = collection.resolve("queries-all.jsonl");
+                if (!Files.exists(queries)) {
+                    queries = collection.resolve("queries.jsonl");
+                }
                 if (Files.exists(queries)) {
                     for (String line : Files.readAllLines(queries)) {
                         if (!line.isBlank()) {
@@ -260,18 +271,37 @@ class BiEncoderOrtParityTest {
                     }
                 }
                 Path corpus = collection.resolve("corpus.jsonl.gz");
-                if (Files.exists(corpus)) {
-                    try (BufferedReader reader = new BufferedReader(new InputStreamReader(
-                            new GZIPInputStream(Files.newInputStream(corpus)), StandardCharsets.UTF_8))) {
-                        String line;
-                        int docs = 0;
-                        while (docs < DOCS_PER_COLLECTION && (line = reader.readLine()) != null) {
-                            JsonNode doc = json.readTree(line);
-                            texts.add((doc.path("title").asText() + " " + doc.path("text").asText()).strip());
-                            docs++;
+                if (!Files.exists(corpus)) {
+                    continue;
+                }
+                List<String> shortOnes = new ArrayList<>();
+                shortDocs.add(shortOnes);
+                try (BufferedReader reader = new BufferedReader(new InputStreamReader(
+                        new GZIPInputStream(Files.newInputStream(corpus)), StandardCharsets.UTF_8))) {
+                    String line;
+                    int docs = 0;
+                    while ((line = reader.readLine()) != null && shortOnes.size() < TEXTS) {
+                        JsonNode doc = json.readTree(line);
+                        String text = (doc.path("title").asText() + " " + doc.path("text").asText()).strip();
+                        if (docs++ < LONG_DOCS_PER_COLLECTION) {
+                            texts.add(text);
+                        } else if (text.length() < 200) {
+                            shortOnes.add(text);
                         }
                     }
                 }
+            }
+        }
+        for (int i = 0; texts.size() < TEXTS; i++) {
+            boolean added = false;
+            for (List<String> docs : shortDocs) {
+                if (i < docs.size() && texts.size() < TEXTS) {
+                    texts.add(docs.get(i));
+                    added = true;
+                }
+            }
+            if (!added) {
+                break;
             }
         }
         texts.add("");

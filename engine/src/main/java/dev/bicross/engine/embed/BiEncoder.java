@@ -60,7 +60,10 @@ public final class BiEncoder {
                 settings);
     }
 
-    /** A readable name: the folder's name, or {@code org/name} for a Hugging Face cache snapshot. */
+    /**
+     * A readable name: {@code org/name} for a Hugging Face cache snapshot ({@code models--org--name/snapshots/…})
+     * or a folder named {@code org--name} (bicross's own cache), else the folder's name.
+     */
     static String nameOf(Path modelDir) {
         Path dir = modelDir.toAbsolutePath().normalize();
         Path parent = dir.getParent();
@@ -70,7 +73,8 @@ public final class BiEncoder {
                 && grandParent.getFileName().toString().startsWith("models--")) {
             return grandParent.getFileName().toString().substring("models--".length()).replace("--", "/");
         }
-        return dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
+        String name = dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
+        return name.contains("--") ? name.replace("--", "/") : name;
     }
 
     /** Encodes one text. Empty and whitespace-only texts encode as [CLS] [SEP]. */

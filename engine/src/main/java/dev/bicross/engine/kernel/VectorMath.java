@@ -12,13 +12,45 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorMath {
 
     private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
+    private static final int L = S.length();
 
     private VectorMath() {
     }
 
-    /** e^v; the JDK maps this to its vectorised math library (SVML on x86), accurate to about 1 ulp. */
+    private static final float LOG2E = (float) (1 / Math.log(2));
+    /** ln 2 split in two: LN2_HIGH has trailing zero bits, so n·LN2_HIGH is exact for |n| ≤ 2^8. */
+    private static final float LN2_HIGH = 0.693359375f;
+    private static final float LN2_LOW = (float) (Math.log(2) - 0.693359375);
+    /** Adding 1.5·2^23 rounds a float of magnitude &lt; 2^22 to an integer, left in the low mantissa bits. */
+    private static final float ROUNDING_MAGIC = 12582912f;
+    private static final float EXP_MIN = -87.33654f; // e^EXP_MIN is the smallest normal float
+    private static final float EXP_MAX = 88f; // keeps n ≤ 127; e^88 ≈ 1.65e38, near the float maximum anyway
+
+    /**
+     * e^v to about 1 ulp, inline (no call into the JDK's vector math library, which costs far more than the
+     * arithmetic here): v = n·ln2 + r with |r| ≤ ln2/2 (Cody–Waite, ln2 in two parts), e^r by its Taylor
+     * polynomial to r⁷/7! (truncation error ≤ 0.35⁸/8! ≈ 5e-9, below float precision), times 2ⁿ built in the
+     * exponent bits. Results below the smallest normal float (v &lt; −87.34) are flushed to 0; v &gt; 88 gives +∞ (our callers pass v ≤ 0).
+     */
     static FloatVector exp(FloatVector v) {
-        return v.lanewise(VectorOperators.EXP);
+        FloatVector clamped = v.max(EXP_MIN).min(EXP_MAX);
+        FloatVector shifted = clamped.fma(LOG2E, ROUNDING_MAGIC);
+        FloatVector n = shifted.sub(ROUNDING_MAGIC);
+        FloatVector r = n.mul(-LN2_HIGH).add(clamped); // the product is exact
+        r = n.fma(FloatVector.broadcast(S, -LN2_LOW), r);
+        FloatVector p = r.fma(1f / 5040, 1f / 720);
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 120));
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 24));
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 6));
+        p = p.fma(r, FloatVector.broadcast(S, 0.5f));
+        p = p.fma(r, ONE);
+        p = p.fma(r, ONE);
+        // 2ⁿ: n sits in the low bits of shifted; n + 127 in the exponent field is the float 2ⁿ
+        FloatVector twoToN = (FloatVector) shifted.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUNDING_MAGIC) - 127)
+                .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector result = p.mul(twoToN);
+        result = result.blend(0f, v.lt(EXP_MIN));
+        return result.blend(Float.POSITIVE_INFINITY, v.compare(VectorOperators.GT, EXP_MAX)).blend(v, v.test(VectorOperators.IS_NAN));
     }
 
     static FloatVector tanh(FloatVector v) {
@@ -80,6 +112,30 @@ final class VectorMath {
 
     static FloatVector gelu(FloatVector z) {
         return z.mul(0.5f).mul(twiceNormalCdf(z));
+    }
+
+    /**
+     * a[offset + i] = activation(a[offset + i] + bias[biasOffset + i]) for i in [0, length); bias may be null.
+     * Array in, array out, so that the vector math is compiled inside this loop (see {@link VectorGemm}).
+     */
+    static void addBiasAndActivate(float[] a, int offset, float[] bias, int biasOffset, int length,
+                                   Epilogue epilogue) {
+        if (bias == null && epilogue == Epilogue.NONE) {
+            return;
+        }
+        for (int i = 0; i < length; i += L) {
+            VectorMask<Float> inside = S.indexInRange(i, length);
+            FloatVector v = FloatVector.fromArray(S, a, offset + i, inside);
+            if (bias != null) {
+                v = v.add(FloatVector.fromArray(S, bias, biasOffset + i, inside));
+            }
+            switch (epilogue) {
+                case NONE -> { }
+                case GELU -> v = v.mul(0.5f).mul(twiceNormalCdf(v));
+                case TANH -> v = tanh(v);
+            }
+            v.intoArray(a, offset + i, inside);
+        }
     }
 
     /** Scalar form of {@link #gelu(FloatVector)} (same formula, same rounding) for tails outside a vector. */

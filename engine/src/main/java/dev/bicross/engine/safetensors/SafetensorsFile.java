@@ -181,13 +181,18 @@ public final class SafetensorsFile implements AutoCloseable {
         List<TensorInfo> sorted = new ArrayList<>();
         tensors.forEach(sorted::add);
         sorted.sort(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
-        for (int i = 1; i < sorted.size(); i++) {
-            TensorInfo previous = sorted.get(i - 1);
-            TensorInfo current = sorted.get(i);
-            if (current.begin() < previous.end() && current.end() > current.begin()) {
-                throw new ModelFormatException(path + ": tensors '" + previous.name() + "' [" + previous.begin()
-                        + ", " + previous.end() + ") and '" + current.name() + "' [" + current.begin() + ", "
+        TensorInfo furthest = null; // the tensor reaching furthest so far: zero-size tensors must not hide overlaps
+        for (TensorInfo current : sorted) {
+            if (current.end() == current.begin()) {
+                continue;
+            }
+            if (furthest != null && current.begin() < furthest.end()) {
+                throw new ModelFormatException(path + ": tensors '" + furthest.name() + "' [" + furthest.begin()
+                        + ", " + furthest.end() + ") and '" + current.name() + "' [" + current.begin() + ", "
                         + current.end() + ") overlap (header lies about offsets)");
+            }
+            if (furthest == null || current.end() > furthest.end()) {
+                furthest = current;
             }
         }
     }

@@ -152,6 +152,32 @@ class VectorKernelsDifferentialTest {
         assertClose("gelu", expected, actual, z.length, 1e-40, 5e-7);
     }
 
+    /** The inline vector exp against Math.exp on a dense grid over the normal range: within 2 float ulps. */
+    @Test
+    void expMatchesMathExp() {
+        int n = 400_001;
+        float[] v = new float[n + 4];
+        for (int i = 0; i < n; i++) {
+            v[i] = -87f + i * (175f / (n - 1));
+        }
+        v[n] = -100f;
+        v[n + 1] = Float.NEGATIVE_INFINITY;
+        v[n + 2] = 0f;
+        v[n + 3] = Float.NaN;
+        float[] expected = new float[v.length];
+        float[] actual = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            expected[i] = (float) Math.exp(v[i]);
+            actual[i] = VectorMath.exp(jdk.incubator.vector.FloatVector.broadcast(VectorWidth.FLOAT, v[i])).lane(0);
+        }
+        expected[n] = 0f; // below the normal range: flushed to zero by design
+        assertClose("exp", expected, actual, n, 0, 2.4e-7);
+        if (actual[n] != 0f || actual[n + 1] != 0f || actual[n + 2] != 1f || !Float.isNaN(actual[n + 3])) {
+            fail("exp special values: e^-100 " + actual[n] + ", e^-inf " + actual[n + 1] + ", e^0 " + actual[n + 2]
+                    + ", e^NaN " + actual[n + 3]);
+        }
+    }
+
     static float[] uniform(Random random, int n, float scale) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {

@@ -113,6 +113,11 @@ class SafetensorsFileTest {
         String message = refused(raw("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
                 + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12));
         assertTrue(message.contains("'a'") && message.contains("'b'") && message.contains("overlap"), message);
+        // an empty tensor between them must not hide the overlap
+        message = refused(raw("{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
+                + "\"e\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[4,4]},"
+                + "\"c\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 16));
+        assertTrue(message.contains("'a'") && message.contains("'c'") && message.contains("overlap"), message);
     }
 
     @Test
