@@ -42,6 +42,11 @@ public class FmaPeakBenchmark {
     public float a = 0.999f;
     public float b = 1e-4f;
 
+    /** FMA vector instructions per {@link #fmaChains} call. */
+    public static int operationsPerCall() {
+        return ITERATIONS * CHAINS;
+    }
+
     /** Lanes per vector, for converting the score to GFLOP/s. */
     public static int lanes() {
         return S.length();
