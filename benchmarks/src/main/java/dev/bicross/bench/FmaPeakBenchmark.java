@@ -33,14 +33,24 @@ public class FmaPeakBenchmark {
     private static final int ITERATIONS = 1 << 12;
     private static final int CHAINS = 12;
 
+    /** Same choice as the kernels: the requested width, capped at the widest the CPU runs natively. */
     private static VectorSpecies<Float> species() {
         String bits = System.getProperty("bicross.vectorBits");
-        return bits == null ? FloatVector.SPECIES_PREFERRED : VectorSpecies.of(float.class,
-                jdk.incubator.vector.VectorShape.forBitSize(Integer.parseInt(bits)));
+        if (bits == null) {
+            return FloatVector.SPECIES_PREFERRED;
+        }
+        int nativeBits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        return VectorSpecies.of(float.class,
+                jdk.incubator.vector.VectorShape.forBitSize(Math.min(Integer.parseInt(bits), nativeBits)));
     }
 
     public float a = 0.999f;
     public float b = 1e-4f;
+
+    /** FMA vector instructions per {@link #fmaChains} call. */
+    public static int operationsPerCall() {
+        return ITERATIONS * CHAINS;
+    }
 
     /** Lanes per vector, for converting the score to GFLOP/s. */
     public static int lanes() {

@@ -61,8 +61,9 @@ final class KernelSelection {
         try {
             return new VectorKernels(threads());
         } catch (LinkageError e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
             LOG.log(Level.WARNING, "bicross kernels: Vector API unusable ({0}), falling back to scalar kernels",
-                    e.toString());
+                    cause.toString());
             return new ScalarKernels();
         }
     }

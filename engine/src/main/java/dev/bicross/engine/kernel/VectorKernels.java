@@ -8,13 +8,13 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link Kernels} on the JDK Vector API ({@code jdk.incubator.vector}): a register-blocked GEMM on weights packed
  * once at load ({@link VectorGemm}), fused bias + GELU/tanh, vectorised layer norm and attention, parallel over a
  * persistent {@link WorkerPool}. The vector width is {@link VectorWidth#FLOAT} ({@code -Dbicross.vectorBits}).
- * Thread-safe: calls share only the worker pool; scratch space is per call.
+ * Thread-safe: calls share only the worker pool; scratch buffers are per thread.
  */
 public final class VectorKernels implements Kernels {
 
     private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
     private static final int L = S.length();
-    /** Below this many floats of work a call stays on the calling thread. */
+    /** Floats of layer-norm work per parallel task (fewer rows than that stay on the calling thread). */
     private static final int PARALLEL_THRESHOLD = 1 << 15;
 
     private final WorkerPool pool;

@@ -7,7 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Element-wise functions on float vectors: exp, GELU (exact erf form), tanh. Their scalar twins are in
- * {@link ScalarKernels}; {@code VectorMathTest} diffs them.
+ * {@link ScalarKernels} and {@link Math}; {@code VectorKernelsDifferentialTest} diffs them. tanh uses the JDK's
+ * vector math (only the pooler needs it, one row per sequence).
  */
 final class VectorMath {
 
@@ -30,7 +31,8 @@ final class VectorMath {
      * e^v to about 1 ulp, inline (no call into the JDK's vector math library, which costs far more than the
      * arithmetic here): v = n·ln2 + r with |r| ≤ ln2/2 (Cody–Waite, ln2 in two parts), e^r by its Taylor
      * polynomial to r⁷/7! (truncation error ≤ 0.35⁸/8! ≈ 5e-9, below float precision), times 2ⁿ built in the
-     * exponent bits. Results below the smallest normal float (v &lt; −87.34) are flushed to 0; v &gt; 88 gives +∞ (our callers pass v ≤ 0).
+     * exponent bits. Results below the smallest normal float (v &lt; −87.34) are flushed to 0; v &gt; 88 gives +∞
+     * (our callers pass v ≤ 0).
      */
     static FloatVector exp(FloatVector v) {
         FloatVector clamped = v.max(EXP_MIN).min(EXP_MAX);

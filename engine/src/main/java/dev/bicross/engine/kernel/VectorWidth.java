@@ -39,6 +39,6 @@ final class VectorWidth {
                     nativeBits);
             bits = nativeBits;
         }
-        return FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(bits)).check(Float.class);
+        return FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(bits)).check(float.class);
     }
 }

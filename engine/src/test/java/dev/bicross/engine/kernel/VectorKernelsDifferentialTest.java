@@ -74,6 +74,41 @@ class VectorKernelsDifferentialTest {
         }
     }
 
+    /** Concurrent callers share one worker pool: each must still get its own, correct result. */
+    @Test
+    void concurrentCallsOnOneInstanceStayIndependent() throws Exception {
+        VectorKernels vector = new VectorKernels(2);
+        int rows = 100;
+        int in = 96;
+        int out = 80;
+        Random random = new Random(5);
+        float[] w = uniform(random, out * in, 1f);
+        PackedWeights shared = vector.pack(w, out, in);
+        PackedWeights reference = scalar.pack(w, out, in);
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            java.util.List<java.util.concurrent.Future<String>> results = new java.util.ArrayList<>();
+            for (int c = 0; c < 6; c++) {
+                float[] x = uniform(new Random(100 + c), rows * in, 1f);
+                results.add(callers.submit(() -> {
+                    float[] expected = new float[rows * out];
+                    scalar.linear(x, rows, reference, null, Epilogue.GELU, expected);
+                    for (int repeat = 0; repeat < 20; repeat++) {
+                        float[] actual = new float[rows * out];
+                        vector.linear(x, rows, shared, null, Epilogue.GELU, actual);
+                        assertClose("concurrent linear", expected, actual, actual.length, 2.5e-7 * in, 1e-5);
+                    }
+                    return "ok";
+                }));
+            }
+            for (var result : results) {
+                result.get();
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
     /** Two-pass float statistics vs the scalar double ones: 1e-5 absolute on outputs of order 1–10. */
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
