@@ -55,11 +55,15 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--candidates must be at least 10 (nDCG@10 needs 10 documents), got "
                     + candidates);
         }
+        // Read every collection first: a missing or malformed file fails at once, not after the models load.
+        List<TestCollection> loaded = new ArrayList<>();
+        for (Path dir : collections) {
+            loaded.add(TestCollection.load(dir));
+        }
         BiEncoder biEncoder = BiEncoder.load(ModelChoice.biEncoder(model));
         CrossEncoder crossEncoder = noRerank ? null : ModelChoice.crossEncoder(crossModel, System.err).orElse(null);
         List<String> rows = new ArrayList<>();
-        for (Path dir : collections) {
-            TestCollection c = TestCollection.load(dir);
+        for (TestCollection c : loaded) {
             Retriever retriever = Retriever.builder(biEncoder).crossEncoder(crossEncoder).build();
             IndexingStats indexing = retriever.addAll(c.documents(), new ProgressBar(c.name() + " indexing"));
             System.err.printf(Locale.ROOT, "%s: %d documents, %d passages, %.1f docs/s, %.0f tokens/s%n", c.name(),

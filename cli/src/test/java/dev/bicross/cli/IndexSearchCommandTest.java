@@ -175,6 +175,23 @@ class IndexSearchCommandTest {
     }
 
     @Test
+    void withoutTheDefaultCrossEncoderSearchSaysSoAndReturnsStageOne() throws IOException {
+        Path emptyHubCache = Files.createDirectories(temp.resolve("hf-hub-empty"));
+        CommandRun run = CommandRun.childJvm(Map.of("HF_HUB_CACHE", emptyHubCache.toString(), "HF_HUB_OFFLINE", "1"),
+                List.of("-Dbicross.cache=" + TestModels.cache()),
+                List.of("search", "--index", index.toString(), QUERY, "--k", "2", "--json"));
+
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("Cross-encoder cross-encoder/ms-marco-MiniLM-L6-v2 is not available"),
+                run.toString());
+        assertTrue(run.err().contains("./bicross pull cross-encoder/ms-marco-MiniLM-L6-v2"), run.toString());
+        List<JsonNode> hits = json(run);
+        assertEquals(exactOrder.subList(0, 2), hits.stream().map(h -> h.get("id").asText()).toList(), run.toString());
+        assertTrue(hits.stream().allMatch(h -> h.get("cross_encoder_score").isNull()), run.toString());
+        assertFalse(run.hasStackTrace(), run.toString());
+    }
+
+    @Test
     void kAboveCandidatesIsRefusedInOneLine() {
         CommandRun run = CommandRun.inProcess("search", "--index", index.toString(), QUERY, "--k", "5",
                 "--candidates", "3", "--no-rerank");
