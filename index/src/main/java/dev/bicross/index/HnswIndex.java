@@ -397,8 +397,9 @@ public final class HnswIndex implements VectorIndex {
         for (int lc = Math.min(level, top.level()); lc >= 0; lc--) {
             searchLayer(s, vector, seeds, seedCount, efConstruction, lc, g, rows, false, null);
             int found = s.results.drainBestFirst(s.found(efConstruction));
-            int chosen = selectDiverse(s.found, found, m, rows, s.chosen);
-            setNeighbours(node, lc, s.chosen, chosen, g);
+            // Like Lucene (and unlike hnswlib, which takes M everywhere), level 0 gets up to 2M diverse links.
+            int chosen = selectDiverse(s.found, found, lc == 0 ? 2 * m : m, rows, s.chosen);
+            setNeighbours(node, lc, s.chosen, chosen, g, rows, s);
             for (int i = 0; i < chosen; i++) {
                 addBacklink(s.chosen[i], node, lc, g, rows, s);
             }
@@ -447,39 +448,60 @@ public final class HnswIndex implements VectorIndex {
         return locks[node & (LOCK_STRIPES - 1)];
     }
 
-    private void setNeighbours(int node, int level, int[] neighbours, int count, Graph g) {
+    /**
+     * Installs a new node's links on one level. Another inserter may already have linked back to this node
+     * (it became reachable through a higher level); those links are kept, re-selecting if they overflow.
+     */
+    private void setNeighbours(int node, int level, int[] neighbours, int count, Graph g, VectorStore.Rows rows,
+                               Scratch s) {
         int[] list = level == 0 ? g.level0 : g.upper[node];
         int base = level == 0 ? node * stride0 : (level - 1) * strideUp;
         synchronized (lockOf(node)) {
-            System.arraycopy(neighbours, 0, list, base + 1, count);
-            INTS.setRelease(list, base, count);
+            int existing = (int) INTS.getAcquire(list, base);
+            if (existing == 0) {
+                System.arraycopy(neighbours, 0, list, base + 1, count);
+                INTS.setRelease(list, base, count);
+                return;
+            }
+            for (int i = 0; i < count; i++) {
+                addLink(node, neighbours[i], list, base, level == 0 ? 2 * m : m, rows, s);
+            }
         }
     }
 
     private void addBacklink(int target, int node, int level, Graph g, VectorStore.Rows rows, Scratch s) {
         int[] list = level == 0 ? g.level0 : g.upper[target];
         int base = level == 0 ? target * stride0 : (level - 1) * strideUp;
-        int max = level == 0 ? 2 * m : m;
         synchronized (lockOf(target)) {
-            int count = (int) INTS.getAcquire(list, base);
-            if (count < max) {
-                list[base + 1 + count] = node;
-                INTS.setRelease(list, base, count + 1);
+            addLink(target, node, list, base, level == 0 ? 2 * m : m, rows, s);
+        }
+    }
+
+    /** Adds {@code node} to {@code owner}'s list at {@code base}; caller holds the owner's lock. */
+    private void addLink(int owner, int node, int[] list, int base, int max, VectorStore.Rows rows, Scratch s) {
+        int count = (int) INTS.getAcquire(list, base);
+        for (int i = 1; i <= count; i++) {
+            if (list[base + i] == node) {
                 return;
             }
-            // Full: re-select among the old neighbours plus the new node with the same heuristic.
-            long[] candidates = s.pruneCandidates;
-            for (int i = 0; i < count; i++) {
-                int neighbour = list[base + 1 + i];
-                candidates[i] = NodeQueue.encode(neighbour, store.score(rows, target, neighbour));
-            }
-            candidates[count] = NodeQueue.encode(node, store.score(rows, target, node));
-            Arrays.sort(candidates, 0, count + 1);
-            reverse(candidates, count + 1);
-            int kept = selectDiverse(candidates, count + 1, max, rows, s.pruned);
-            System.arraycopy(s.pruned, 0, list, base + 1, kept);
-            INTS.setRelease(list, base, kept);
         }
+        if (count < max) {
+            list[base + 1 + count] = node;
+            INTS.setRelease(list, base, count + 1);
+            return;
+        }
+        // Full: re-select among the old neighbours plus the new node with the same heuristic.
+        long[] candidates = s.pruneCandidates;
+        for (int i = 0; i < count; i++) {
+            int neighbour = list[base + 1 + i];
+            candidates[i] = NodeQueue.encode(neighbour, store.score(rows, owner, neighbour));
+        }
+        candidates[count] = NodeQueue.encode(node, store.score(rows, owner, node));
+        Arrays.sort(candidates, 0, count + 1);
+        reverse(candidates, count + 1);
+        int kept = selectDiverse(candidates, count + 1, max, rows, s.pruned);
+        System.arraycopy(s.pruned, 0, list, base + 1, kept);
+        INTS.setRelease(list, base, kept);
     }
 
     private static void reverse(long[] a, int n) {

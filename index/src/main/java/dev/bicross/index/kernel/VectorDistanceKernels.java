@@ -11,37 +11,41 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class VectorDistanceKernels implements DistanceKernels {
 
-    private final VectorSpecies<Float> species;
-
-    private VectorDistanceKernels(VectorSpecies<Float> species) {
-        this.species = species;
-    }
-
-    /** Kernels at the platform's preferred vector width. */
-    public static VectorDistanceKernels preferredWidth() {
-        return new VectorDistanceKernels(FloatVector.SPECIES_PREFERRED);
-    }
-
     /**
-     * Kernels at a given width.
-     *
-     * @throws IllegalArgumentException if {@code bits} is not one of 64, 128, 256, 512
+     * The width, fixed at class initialisation: the Vector API only compiles to SIMD instructions when the species
+     * is a constant ({@code static final}); a species held in an instance field runs ~50x slower than scalar code.
      */
-    public static VectorDistanceKernels withBits(int bits) {
-        VectorShape shape = switch (bits) {
-            case 64 -> VectorShape.S_64_BIT;
-            case 128 -> VectorShape.S_128_BIT;
-            case 256 -> VectorShape.S_256_BIT;
-            case 512 -> VectorShape.S_512_BIT;
-            default -> throw new IllegalArgumentException(
-                    "vector width " + bits + " bits is not supported (use 64, 128, 256 or 512)");
+    private static final VectorSpecies<Float> SPECIES = speciesFromProperty();
+
+    private static final VectorDistanceKernels INSTANCE = new VectorDistanceKernels();
+
+    private VectorDistanceKernels() {
+    }
+
+    /** The kernels, at the width set by {@value DistanceKernels#VECTOR_BITS_PROPERTY} or the platform's preferred. */
+    public static VectorDistanceKernels instance() {
+        return INSTANCE;
+    }
+
+    private static VectorSpecies<Float> speciesFromProperty() {
+        String bits = System.getProperty(VECTOR_BITS_PROPERTY);
+        if (bits == null || bits.isBlank()) {
+            return FloatVector.SPECIES_PREFERRED;
+        }
+        VectorShape shape = switch (bits.trim()) {
+            case "64" -> VectorShape.S_64_BIT;
+            case "128" -> VectorShape.S_128_BIT;
+            case "256" -> VectorShape.S_256_BIT;
+            case "512" -> VectorShape.S_512_BIT;
+            default -> throw new IllegalArgumentException(VECTOR_BITS_PROPERTY + "=" + bits
+                    + " is not a supported vector width (use 64, 128, 256 or 512)");
         };
-        return new VectorDistanceKernels(VectorSpecies.of(float.class, shape));
+        return VectorSpecies.of(float.class, shape);
     }
 
     @Override
     public float dot(float[] a, int aOffset, float[] b, int bOffset, int length) {
-        VectorSpecies<Float> s = species;
+        VectorSpecies<Float> s = SPECIES;
         int lanes = s.length();
         FloatVector acc0 = FloatVector.zero(s);
         FloatVector acc1 = FloatVector.zero(s);
@@ -69,7 +73,7 @@ public final class VectorDistanceKernels implements DistanceKernels {
 
     @Override
     public float squaredDistance(float[] a, int aOffset, float[] b, int bOffset, int length) {
-        VectorSpecies<Float> s = species;
+        VectorSpecies<Float> s = SPECIES;
         int lanes = s.length();
         FloatVector acc0 = FloatVector.zero(s);
         FloatVector acc1 = FloatVector.zero(s);
@@ -106,8 +110,8 @@ public final class VectorDistanceKernels implements DistanceKernels {
      * add in any order, and does differ between the JIT intrinsic and the interpreter, which would make the
      * same query score differently before and after warm-up.
      */
-    private float sumLanes(FloatVector v) {
-        for (int half = species.length() / 2; half >= 1; half /= 2) {
+    private static float sumLanes(FloatVector v) {
+        for (int half = SPECIES.length() / 2; half >= 1; half /= 2) {
             v = v.add(v.slice(half));
         }
         return v.lane(0);
@@ -115,6 +119,6 @@ public final class VectorDistanceKernels implements DistanceKernels {
 
     @Override
     public String name() {
-        return "vector-" + species.vectorBitSize();
+        return "vector-" + SPECIES.vectorBitSize();
     }
 }

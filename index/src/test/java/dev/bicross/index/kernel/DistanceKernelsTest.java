@@ -2,12 +2,10 @@ package dev.bicross.index.kernel;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every SIMD kernel against its scalar twin, on random data of awkward lengths and offsets. */
@@ -19,12 +17,8 @@ class DistanceKernelsTest {
     private final ScalarDistanceKernels scalar = new ScalarDistanceKernels();
 
     private static List<DistanceKernels> simdVariants() {
-        List<DistanceKernels> variants = new ArrayList<>();
-        variants.add(VectorDistanceKernels.preferredWidth());
-        for (int bits : new int[] {128, 256, 512}) {
-            variants.add(VectorDistanceKernels.withBits(bits)); // wider than the CPU still computes correctly
-        }
-        return variants;
+        // The width is fixed per JVM (bicross.index.vectorBits); surefire runs the preferred one.
+        return List.of(VectorDistanceKernels.instance());
     }
 
     /** Bound on float summation error: a few ulps of the sum of absolute terms per term added. */
@@ -112,13 +106,6 @@ class DistanceKernelsTest {
     void preferredKernelsAreChosenAndNamed() {
         DistanceKernels chosen = DistanceKernels.preferred();
         assertTrue(chosen.name().startsWith("vector-") || chosen.name().equals("scalar"), chosen.name());
-    }
-
-    @Test
-    void unsupportedWidthIsRefusedWithTheValue() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> VectorDistanceKernels.withBits(384));
-        assertTrue(e.getMessage().contains("384"), e.getMessage());
     }
 
     private static float[] randomArray(SplittableRandom random, int length) {
