@@ -425,7 +425,7 @@ public final class HnswIndex implements VectorIndex {
         int current = top.node();
         float currentScore = store.score(vector, rows, current);
         for (int lc = top.level(); lc > level; lc--) {
-            long best = greedy(vector, current, currentScore, lc, g, rows);
+            long best = greedy(s, vector, current, currentScore, lc, g, rows);
             current = NodeQueue.node(best);
             currentScore = NodeQueue.score(best);
         }
@@ -591,7 +591,8 @@ public final class HnswIndex implements VectorIndex {
     // ---------------------------------------------------------------- search
 
     /** Moves to better neighbours on one level until none is better; returns the packed (node, score). */
-    private long greedy(float[] query, int start, float startScore, int level, Graph g, VectorStore.Rows rows) {
+    private long greedy(Scratch s, float[] query, int start, float startScore, int level, Graph g,
+                        VectorStore.Rows rows) {
         int current = start;
         float currentScore = startScore;
         boolean improved = true;
@@ -600,15 +601,16 @@ public final class HnswIndex implements VectorIndex {
             int[] list = level == 0 ? g.level0 : g.upper[current];
             int base = level == 0 ? current * stride0 : (level - 1) * strideUp;
             int count = Math.min((int) INTS.getAcquire(list, base), level == 0 ? 2 * m : m);
-            for (int i = 1; i <= count; i++) {
-                int neighbour = list[base + i];
-                float score = store.score(query, rows, neighbour);
-                if (score > currentScore) {
-                    current = neighbour;
-                    currentScore = score;
-                    improved = true;
+            System.arraycopy(list, base + 1, s.batch, 0, count);
+            store.scoreBatch(query, rows, s.batch, count, s.batchScores);
+            int from = current;
+            for (int i = 0; i < count; i++) {
+                if (s.batchScores[i] > currentScore) {
+                    current = s.batch[i];
+                    currentScore = s.batchScores[i];
                 }
             }
+            improved = current != from;
         }
         return NodeQueue.encode(current, currentScore);
     }
@@ -648,13 +650,20 @@ public final class HnswIndex implements VectorIndex {
             int[] list = level == 0 ? g.level0 : g.upper[current];
             int base = level == 0 ? current * stride0 : (level - 1) * strideUp;
             int count = Math.min((int) INTS.getAcquire(list, base), maxLinks);
+            int[] batch = s.batch;
+            int pending = 0;
             for (int i = 1; i <= count; i++) {
                 int neighbour = list[base + i];
-                if (visited[neighbour] == epoch) {
-                    continue;
+                if (visited[neighbour] != epoch) {
+                    visited[neighbour] = epoch;
+                    batch[pending++] = neighbour;
                 }
-                visited[neighbour] = epoch;
-                float score = store.score(query, rows, neighbour);
+            }
+            float[] scores = s.batchScores;
+            store.scoreBatch(query, rows, batch, pending, scores);
+            for (int i = 0; i < pending; i++) {
+                int neighbour = batch[i];
+                float score = scores[i];
                 if (results.size() < ef || score > results.topScore()) {
                     candidates.push(neighbour, score);
                     if (accepts(neighbour, rows, liveOnly, filter)) {
@@ -711,7 +720,7 @@ public final class HnswIndex implements VectorIndex {
         int current = top.node();
         float currentScore = store.score(q, rows, current);
         for (int lc = top.level(); lc > 0; lc--) {
-            long best = greedy(q, current, currentScore, lc, g, rows);
+            long best = greedy(s, q, current, currentScore, lc, g, rows);
             current = NodeQueue.node(best);
             currentScore = NodeQueue.score(best);
         }
@@ -760,6 +769,8 @@ public final class HnswIndex implements VectorIndex {
         final int[] seed = new int[1];
         final long[] chosen;
         final long[] pruneCandidates;
+        final int[] batch;
+        final float[] batchScores;
         long[] found;
         int[] visited = new int[0];
         int epoch;
@@ -768,6 +779,8 @@ public final class HnswIndex implements VectorIndex {
             candidates = new NodeQueue(4 * ef, false);
             results = new NodeQueue(ef + 1, true);
             chosen = new long[maxLinks];
+            batch = new int[maxLinks + 4];
+            batchScores = new float[maxLinks + 4];
             pruneCandidates = new long[maxLinks + 1];
             found = new long[ef + 1];
         }

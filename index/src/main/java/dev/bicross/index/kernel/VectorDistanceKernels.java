@@ -105,6 +105,83 @@ public final class VectorDistanceKernels implements DistanceKernels {
         return sum;
     }
 
+    /** One accumulator per row (four independent FMA chains), then a fixed-order lane sum and scalar tail. */
+    @Override
+    public void dot4(float[] query, float[] block, int o0, int o1, int o2, int o3, int length, float[] out,
+                     int outOffset) {
+        VectorSpecies<Float> s = SPECIES;
+        int lanes = s.length();
+        FloatVector acc0 = FloatVector.zero(s);
+        FloatVector acc1 = FloatVector.zero(s);
+        FloatVector acc2 = FloatVector.zero(s);
+        FloatVector acc3 = FloatVector.zero(s);
+        int i = 0;
+        for (; i + lanes <= length; i += lanes) {
+            FloatVector q = FloatVector.fromArray(s, query, i);
+            acc0 = q.fma(FloatVector.fromArray(s, block, o0 + i), acc0);
+            acc1 = q.fma(FloatVector.fromArray(s, block, o1 + i), acc1);
+            acc2 = q.fma(FloatVector.fromArray(s, block, o2 + i), acc2);
+            acc3 = q.fma(FloatVector.fromArray(s, block, o3 + i), acc3);
+        }
+        float s0 = sumLanes(acc0);
+        float s1 = sumLanes(acc1);
+        float s2 = sumLanes(acc2);
+        float s3 = sumLanes(acc3);
+        for (; i < length; i++) {
+            float q = query[i];
+            s0 = Math.fma(q, block[o0 + i], s0);
+            s1 = Math.fma(q, block[o1 + i], s1);
+            s2 = Math.fma(q, block[o2 + i], s2);
+            s3 = Math.fma(q, block[o3 + i], s3);
+        }
+        out[outOffset] = s0;
+        out[outOffset + 1] = s1;
+        out[outOffset + 2] = s2;
+        out[outOffset + 3] = s3;
+    }
+
+    @Override
+    public void squaredDistance4(float[] query, float[] block, int o0, int o1, int o2, int o3, int length,
+                                 float[] out, int outOffset) {
+        VectorSpecies<Float> s = SPECIES;
+        int lanes = s.length();
+        FloatVector acc0 = FloatVector.zero(s);
+        FloatVector acc1 = FloatVector.zero(s);
+        FloatVector acc2 = FloatVector.zero(s);
+        FloatVector acc3 = FloatVector.zero(s);
+        int i = 0;
+        for (; i + lanes <= length; i += lanes) {
+            FloatVector q = FloatVector.fromArray(s, query, i);
+            FloatVector d0 = q.sub(FloatVector.fromArray(s, block, o0 + i));
+            FloatVector d1 = q.sub(FloatVector.fromArray(s, block, o1 + i));
+            FloatVector d2 = q.sub(FloatVector.fromArray(s, block, o2 + i));
+            FloatVector d3 = q.sub(FloatVector.fromArray(s, block, o3 + i));
+            acc0 = d0.fma(d0, acc0);
+            acc1 = d1.fma(d1, acc1);
+            acc2 = d2.fma(d2, acc2);
+            acc3 = d3.fma(d3, acc3);
+        }
+        float s0 = sumLanes(acc0);
+        float s1 = sumLanes(acc1);
+        float s2 = sumLanes(acc2);
+        float s3 = sumLanes(acc3);
+        for (; i < length; i++) {
+            float q = query[i];
+            float d0 = q - block[o0 + i];
+            float d1 = q - block[o1 + i];
+            float d2 = q - block[o2 + i];
+            float d3 = q - block[o3 + i];
+            s0 = Math.fma(d0, d0, s0);
+            s1 = Math.fma(d1, d1, s1);
+            s2 = Math.fma(d2, d2, s2);
+            s3 = Math.fma(d3, d3, s3);
+        }
+        out[outOffset] = s0;
+        out[outOffset + 1] = s1;
+        out[outOffset + 2] = s2;
+        out[outOffset + 3] = s3;
+    }
+
     /**
      * Sums the lanes by halving (lane i += lane i + half) so the order is fixed. {@code reduceLanes(ADD)} may
      * add in any order, and does differ between the JIT intrinsic and the interpreter, which would make the
