@@ -53,8 +53,12 @@ public final class HnswIndex implements VectorIndex {
     private static final int MAX_LEVEL = 30;
     private static final int LOCK_STRIPES = 1024;
 
-    /** Graph arrays of one capacity generation; {@code upper[n]} holds levels 1..levels[n], M+1 ints each. */
-    record Graph(int[] level0, byte[] levels, int[][] upper) {
+    /**
+     * Graph arrays of one capacity generation; {@code upper[n]} holds levels 1..levels[n], M+1 ints each.
+     * {@code scores0} parallels {@code level0} with each link's score, so that pruning a full list (the
+     * commonest step of a build) needs no distance to be recomputed; it is rebuilt, not stored, on load.
+     */
+    record Graph(int[] level0, float[] scores0, byte[] levels, int[][] upper) {
     }
 
     /** The top of the hierarchy. */
@@ -118,8 +122,22 @@ public final class HnswIndex implements VectorIndex {
         }
         Builder b = builder(c.metadata(), c.metric()).m(c.m()).efConstruction(c.efConstruction())
                 .efSearch(c.efSearch()).seed(c.seed());
-        return new HnswIndex(b, c.store(DistanceKernels.preferred()), c.graph(),
+        HnswIndex index = new HnswIndex(b, c.store(DistanceKernels.preferred()), c.graph(),
                 c.entryNode() < 0 ? null : new Entry(c.entryNode(), c.entryLevel()));
+        index.restoreLinkScores(c.count());
+        return index;
+    }
+
+    /** Recomputes {@link Graph#scores0} (not stored in files: it is derived data, needed only to keep building). */
+    private void restoreLinkScores(int count) {
+        Graph g = graph;
+        VectorStore.Rows rows = store.rows();
+        for (int node = 0; node < count; node++) {
+            int base = node * stride0;
+            for (int i = 1; i <= g.level0[base]; i++) {
+                g.scores0[base + i] = store.score(rows, node, g.level0[base + i]);
+            }
+        }
     }
 
     /**
@@ -209,7 +227,8 @@ public final class HnswIndex implements VectorIndex {
             VectorStore store = new VectorStore(metadata.dimension(), metric, DistanceKernels.preferred(),
                     initialCapacity);
             int capacity = store.rows().capacity();
-            Graph graph = new Graph(new int[capacity * (2 * m + 1)], new byte[capacity], new int[capacity][]);
+            Graph graph = new Graph(new int[capacity * (2 * m + 1)], new float[capacity * (2 * m + 1)],
+                    new byte[capacity], new int[capacity][]);
             return new HnswIndex(this, store, graph, null);
         }
     }
@@ -254,6 +273,23 @@ public final class HnswIndex implements VectorIndex {
     @Override
     public int size() {
         return store.size();
+    }
+
+    /**
+     * Heap bytes held by the index's arrays (vectors, ids, states, links, levels; capacity included, object
+     * headers and the id map excluded): divide by {@link #size()} for bytes per vector.
+     */
+    public long ramBytesUsed() {
+        Graph g = graph;
+        VectorStore.Rows rows = store.rows();
+        long bytes = 4L * rows.vectors().length + 8L * rows.ids().length + rows.states().length
+                + 4L * g.level0.length + 4L * g.scores0.length + g.levels.length + 4L * g.upper.length; // compressed references
+        for (int[] list : g.upper) {
+            if (list != null) {
+                bytes += 16 + 4L * list.length;
+            }
+        }
+        return bytes;
     }
 
     @Override
@@ -344,7 +380,8 @@ public final class HnswIndex implements VectorIndex {
     /** Called by the store under its write lock, after the rows are published. */
     private void growGraph(int capacity) {
         Graph g = graph;
-        graph = new Graph(Arrays.copyOf(g.level0, capacity * stride0), Arrays.copyOf(g.levels, capacity),
+        graph = new Graph(Arrays.copyOf(g.level0, capacity * stride0), Arrays.copyOf(g.scores0, capacity * stride0),
+                Arrays.copyOf(g.levels, capacity),
                 Arrays.copyOf(g.upper, capacity));
     }
 
@@ -388,7 +425,7 @@ public final class HnswIndex implements VectorIndex {
         int current = top.node();
         float currentScore = store.score(vector, rows, current);
         for (int lc = top.level(); lc > level; lc--) {
-            long best = greedy(vector, current, currentScore, lc, g, rows);
+            long best = greedy(s, vector, current, currentScore, lc, g, rows);
             current = NodeQueue.node(best);
             currentScore = NodeQueue.score(best);
         }
@@ -397,10 +434,11 @@ public final class HnswIndex implements VectorIndex {
         for (int lc = Math.min(level, top.level()); lc >= 0; lc--) {
             searchLayer(s, vector, seeds, seedCount, efConstruction, lc, g, rows, false, null);
             int found = s.results.drainBestFirst(s.found(efConstruction));
-            int chosen = selectDiverse(s.found, found, m, rows, s.chosen);
-            setNeighbours(node, lc, s.chosen, chosen, g);
+            // Like Lucene (and unlike hnswlib, which takes M everywhere), level 0 gets up to 2M diverse links.
+            int chosen = selectDiverse(s.found, found, lc == 0 ? 2 * m : m, rows, s.chosen);
+            setNeighbours(node, lc, s.chosen, chosen, g, rows, s);
             for (int i = 0; i < chosen; i++) {
-                addBacklink(s.chosen[i], node, lc, g, rows, s);
+                addBacklink(NodeQueue.node(s.chosen[i]), node, NodeQueue.score(s.chosen[i]), lc, g, rows, s);
             }
             if (seeds.length < found) {
                 seeds = new int[found];
@@ -422,22 +460,23 @@ public final class HnswIndex implements VectorIndex {
 
     /**
      * Malkov &amp; Yashunin's heuristic: walk candidates best first (packed, sorted best first) and keep one
-     * only if it is more similar to the base node than to every neighbour kept so far.
+     * only if it is more similar to the base node than to every neighbour kept so far. Writes the kept
+     * candidates (packed) to {@code out}.
      */
-    private int selectDiverse(long[] candidates, int count, int max, VectorStore.Rows rows, int[] out) {
+    private int selectDiverse(long[] candidates, int count, int max, VectorStore.Rows rows, long[] out) {
         int kept = 0;
         for (int i = 0; i < count && kept < max; i++) {
             int candidate = NodeQueue.node(candidates[i]);
             float toBase = NodeQueue.score(candidates[i]);
             boolean diverse = true;
             for (int j = 0; j < kept; j++) {
-                if (store.score(rows, candidate, out[j]) > toBase) {
+                if (store.score(rows, candidate, NodeQueue.node(out[j])) > toBase) {
                     diverse = false;
                     break;
                 }
             }
             if (diverse) {
-                out[kept++] = candidate;
+                out[kept++] = candidates[i];
             }
         }
         return kept;
@@ -447,39 +486,98 @@ public final class HnswIndex implements VectorIndex {
         return locks[node & (LOCK_STRIPES - 1)];
     }
 
-    private void setNeighbours(int node, int level, int[] neighbours, int count, Graph g) {
+    /**
+     * Installs a new node's links (packed node and score) on one level. Another inserter may already have
+     * linked back to this node (it became reachable through a higher level); those links are kept.
+     */
+    private void setNeighbours(int node, int level, long[] neighbours, int count, Graph g, VectorStore.Rows rows,
+                               Scratch s) {
         int[] list = level == 0 ? g.level0 : g.upper[node];
+        float[] scores = level == 0 ? g.scores0 : null;
         int base = level == 0 ? node * stride0 : (level - 1) * strideUp;
         synchronized (lockOf(node)) {
-            System.arraycopy(neighbours, 0, list, base + 1, count);
-            INTS.setRelease(list, base, count);
+            int existing = (int) INTS.getAcquire(list, base);
+            if (existing == 0) {
+                for (int i = 0; i < count; i++) {
+                    list[base + 1 + i] = NodeQueue.node(neighbours[i]);
+                    if (scores != null) {
+                        scores[base + 1 + i] = NodeQueue.score(neighbours[i]);
+                    }
+                }
+                INTS.setRelease(list, base, count);
+                return;
+            }
+            for (int i = 0; i < count; i++) {
+                addLink(node, NodeQueue.node(neighbours[i]), NodeQueue.score(neighbours[i]), list, scores, base,
+                        level == 0 ? 2 * m : m, rows, s);
+            }
         }
     }
 
-    private void addBacklink(int target, int node, int level, Graph g, VectorStore.Rows rows, Scratch s) {
+    private void addBacklink(int target, int node, float score, int level, Graph g, VectorStore.Rows rows,
+                             Scratch s) {
         int[] list = level == 0 ? g.level0 : g.upper[target];
+        float[] scores = level == 0 ? g.scores0 : null;
         int base = level == 0 ? target * stride0 : (level - 1) * strideUp;
-        int max = level == 0 ? 2 * m : m;
         synchronized (lockOf(target)) {
-            int count = (int) INTS.getAcquire(list, base);
-            if (count < max) {
-                list[base + 1 + count] = node;
-                INTS.setRelease(list, base, count + 1);
+            addLink(target, node, score, list, scores, base, level == 0 ? 2 * m : m, rows, s);
+        }
+    }
+
+    /**
+     * Adds {@code node} (scoring {@code score} against {@code owner}; scores are symmetric) to the owner's list
+     * at {@code base}; caller holds the owner's lock. A full list drops one link, the worst one that is not
+     * diverse (more similar to a better-ranked link than to the owner), else simply the worst: scanning from
+     * the worst end usually stops after a few distances, where re-running the heuristic over the whole list
+     * costs up to (2M)²/2.
+     */
+    private void addLink(int owner, int node, float score, int[] list, float[] scores, int base, int max,
+                         VectorStore.Rows rows, Scratch s) {
+        int count = (int) INTS.getAcquire(list, base);
+        for (int i = 1; i <= count; i++) {
+            if (list[base + i] == node) {
                 return;
             }
-            // Full: re-select among the old neighbours plus the new node with the same heuristic.
-            long[] candidates = s.pruneCandidates;
-            for (int i = 0; i < count; i++) {
-                int neighbour = list[base + 1 + i];
-                candidates[i] = NodeQueue.encode(neighbour, store.score(rows, target, neighbour));
-            }
-            candidates[count] = NodeQueue.encode(node, store.score(rows, target, node));
-            Arrays.sort(candidates, 0, count + 1);
-            reverse(candidates, count + 1);
-            int kept = selectDiverse(candidates, count + 1, max, rows, s.pruned);
-            System.arraycopy(s.pruned, 0, list, base + 1, kept);
-            INTS.setRelease(list, base, kept);
         }
+        if (count < max) {
+            list[base + 1 + count] = node;
+            if (scores != null) {
+                scores[base + 1 + count] = score;
+            }
+            INTS.setRelease(list, base, count + 1);
+            return;
+        }
+        long[] candidates = s.pruneCandidates;
+        for (int i = 0; i < count; i++) {
+            int neighbour = list[base + 1 + i];
+            float neighbourScore = scores != null ? scores[base + 1 + i] : store.score(rows, owner, neighbour);
+            candidates[i] = NodeQueue.encode(neighbour, neighbourScore);
+        }
+        candidates[count] = NodeQueue.encode(node, score);
+        Arrays.sort(candidates, 0, count + 1);
+        reverse(candidates, count + 1); // best first
+        int drop = count;
+        search:
+        for (int i = count; i >= 1; i--) {
+            int candidate = NodeQueue.node(candidates[i]);
+            float toOwner = NodeQueue.score(candidates[i]);
+            for (int j = 0; j < i; j++) {
+                if (store.score(rows, candidate, NodeQueue.node(candidates[j])) > toOwner) {
+                    drop = i;
+                    break search;
+                }
+            }
+        }
+        for (int i = 0, w = 0; i <= count; i++) {
+            if (i != drop) {
+                list[base + 1 + w] = NodeQueue.node(candidates[i]);
+                if (scores != null) {
+                    scores[base + 1 + w] = NodeQueue.score(candidates[i]);
+                }
+                w++;
+            }
+        }
+        INTS.setRelease(list, base, count);
     }
 
     private static void reverse(long[] a, int n) {
@@ -493,7 +591,8 @@ public final class HnswIndex implements VectorIndex {
     // ---------------------------------------------------------------- search
 
     /** Moves to better neighbours on one level until none is better; returns the packed (node, score). */
-    private long greedy(float[] query, int start, float startScore, int level, Graph g, VectorStore.Rows rows) {
+    private long greedy(Scratch s, float[] query, int start, float startScore, int level, Graph g,
+                        VectorStore.Rows rows) {
         int current = start;
         float currentScore = startScore;
         boolean improved = true;
@@ -502,15 +601,16 @@ public final class HnswIndex implements VectorIndex {
             int[] list = level == 0 ? g.level0 : g.upper[current];
             int base = level == 0 ? current * stride0 : (level - 1) * strideUp;
             int count = Math.min((int) INTS.getAcquire(list, base), level == 0 ? 2 * m : m);
-            for (int i = 1; i <= count; i++) {
-                int neighbour = list[base + i];
-                float score = store.score(query, rows, neighbour);
-                if (score > currentScore) {
-                    current = neighbour;
-                    currentScore = score;
-                    improved = true;
+            System.arraycopy(list, base + 1, s.batch, 0, count);
+            store.scoreBatch(query, rows, s.batch, count, s.batchScores);
+            int from = current;
+            for (int i = 0; i < count; i++) {
+                if (s.batchScores[i] > currentScore) {
+                    current = s.batch[i];
+                    currentScore = s.batchScores[i];
                 }
             }
+            improved = current != from;
         }
         return NodeQueue.encode(current, currentScore);
     }
@@ -550,13 +650,20 @@ public final class HnswIndex implements VectorIndex {
             int[] list = level == 0 ? g.level0 : g.upper[current];
             int base = level == 0 ? current * stride0 : (level - 1) * strideUp;
             int count = Math.min((int) INTS.getAcquire(list, base), maxLinks);
+            int[] batch = s.batch;
+            int pending = 0;
             for (int i = 1; i <= count; i++) {
                 int neighbour = list[base + i];
-                if (visited[neighbour] == epoch) {
-                    continue;
+                if (visited[neighbour] != epoch) {
+                    visited[neighbour] = epoch;
+                    batch[pending++] = neighbour;
                 }
-                visited[neighbour] = epoch;
-                float score = store.score(query, rows, neighbour);
+            }
+            float[] scores = s.batchScores;
+            store.scoreBatch(query, rows, batch, pending, scores);
+            for (int i = 0; i < pending; i++) {
+                int neighbour = batch[i];
+                float score = scores[i];
                 if (results.size() < ef || score > results.topScore()) {
                     candidates.push(neighbour, score);
                     if (accepts(neighbour, rows, liveOnly, filter)) {
@@ -613,7 +720,7 @@ public final class HnswIndex implements VectorIndex {
         int current = top.node();
         float currentScore = store.score(q, rows, current);
         for (int lc = top.level(); lc > 0; lc--) {
-            long best = greedy(q, current, currentScore, lc, g, rows);
+            long best = greedy(s, q, current, currentScore, lc, g, rows);
             current = NodeQueue.node(best);
             currentScore = NodeQueue.score(best);
         }
@@ -660,9 +767,10 @@ public final class HnswIndex implements VectorIndex {
         final NodeQueue candidates;
         final NodeQueue results;
         final int[] seed = new int[1];
-        final int[] chosen;
-        final int[] pruned;
+        final long[] chosen;
         final long[] pruneCandidates;
+        final int[] batch;
+        final float[] batchScores;
         long[] found;
         int[] visited = new int[0];
         int epoch;
@@ -670,8 +778,9 @@ public final class HnswIndex implements VectorIndex {
         Scratch(int maxLinks, int ef) {
             candidates = new NodeQueue(4 * ef, false);
             results = new NodeQueue(ef + 1, true);
-            chosen = new int[maxLinks];
-            pruned = new int[maxLinks];
+            chosen = new long[maxLinks];
+            batch = new int[maxLinks + 4];
+            batchScores = new float[maxLinks + 4];
             pruneCandidates = new long[maxLinks + 1];
             found = new long[ef + 1];
         }

@@ -443,7 +443,7 @@ final class IndexFile {
                     }
                 }
                 endSection();
-                graph = new HnswIndex.Graph(level0, levels, upper);
+                graph = new HnswIndex.Graph(level0, new float[level0.length], levels, upper);
                 checkGraph(graph, states, count, m, entryNode, entryLevel);
             }
             if (position != fileSize) {

@@ -21,17 +21,40 @@ public enum Metric {
     EUCLIDEAN;
 
     /**
-     * Score of {@code query} (length {@code dimension}, already {@linkplain #prepare prepared}) against the row
-     * of {@code block} starting at {@code offset}.
+     * Scores of {@code query} against {@code count} rows (node numbers {@code nodes[0..count)}) into
+     * {@code out[0..count)}, four rows per kernel call. Every query-to-row score in the index comes from here,
+     * so a (query, row) pair scores the same bits on every path (graph, exact scan, filtered).
      */
-    float score(DistanceKernels kernels, float[] query, float[] block, int offset, int dimension) {
-        return switch (this) {
-            case COSINE, DOT_PRODUCT -> kernels.dot(query, 0, block, offset, dimension);
-            case EUCLIDEAN -> 0f - kernels.squaredDistance(query, 0, block, offset, dimension);
-        };
+    void scoreBatch(DistanceKernels kernels, float[] query, float[] block, int dimension, int[] nodes, int count,
+                    float[] out) {
+        int i = 0;
+        for (; i + 4 <= count; i += 4) {
+            score4(kernels, query, block, dimension, nodes[i] * dimension, nodes[i + 1] * dimension,
+                    nodes[i + 2] * dimension, nodes[i + 3] * dimension, out, i);
+        }
+        if (i < count) {
+            // Pad the last group by repeating its last row; the spare results land in out's slack.
+            int last = nodes[count - 1] * dimension;
+            int o1 = i + 1 < count ? nodes[i + 1] * dimension : last;
+            int o2 = i + 2 < count ? nodes[i + 2] * dimension : last;
+            score4(kernels, query, block, dimension, nodes[i] * dimension, o1, o2, last, out, i);
+        }
     }
 
-    /** Score between two rows of the same block. */
+    private void score4(DistanceKernels kernels, float[] query, float[] block, int dimension, int o0, int o1, int o2,
+                        int o3, float[] out, int at) {
+        switch (this) {
+            case COSINE, DOT_PRODUCT -> kernels.dot4(query, block, o0, o1, o2, o3, dimension, out, at);
+            case EUCLIDEAN -> {
+                kernels.squaredDistance4(query, block, o0, o1, o2, o3, dimension, out, at);
+                for (int j = at; j < at + 4; j++) {
+                    out[j] = 0f - out[j];
+                }
+            }
+        }
+    }
+
+    /** Score between two rows of the same block (graph construction; not reported to callers). */
     float score(DistanceKernels kernels, float[] block, int offsetA, int offsetB, int dimension) {
         return switch (this) {
             case COSINE, DOT_PRODUCT -> kernels.dot(block, offsetA, block, offsetB, dimension);

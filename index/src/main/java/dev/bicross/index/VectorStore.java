@@ -204,8 +204,16 @@ final class VectorStore {
         STATES.setRelease(rows.states, node, DELETED);
     }
 
+    /** One query-to-row score (through the batch kernel, so it has the same bits as in any batch). */
     float score(float[] query, Rows r, int node) {
-        return metric.score(kernels, query, r.vectors, node * dimension, dimension);
+        float[] out = new float[4];
+        metric.scoreBatch(kernels, query, r.vectors, dimension, new int[] {node}, 1, out);
+        return out[0];
+    }
+
+    /** Query-to-row scores of {@code nodes[0..count)} into {@code out} (length >= count rounded up to 4). */
+    void scoreBatch(float[] query, Rows r, int[] nodes, int count, float[] out) {
+        metric.scoreBatch(kernels, query, r.vectors, dimension, nodes, count, out);
     }
 
     float score(Rows r, int nodeA, int nodeB) {
@@ -243,17 +251,34 @@ final class VectorStore {
 
     private NodeQueue scan(float[] query, int k, LongPredicate filter, Rows r, int from, int to) {
         NodeQueue best = new NodeQueue(k + 1, true);
+        int[] batch = new int[64];
+        float[] scores = new float[64];
+        int pending = 0;
         for (int node = from; node < to; node++) {
             if (r.state(node) != LIVE || (filter != null && !filter.test(r.ids[node]))) {
                 continue;
             }
-            float score = score(query, r, node);
-            // Compare packed (score, node) so ties resolve the same way however the scan is split.
-            if (best.size() < k || NodeQueue.encode(node, score) > best.top()) {
-                best.pushBounded(node, score, k);
+            batch[pending++] = node;
+            if (pending == batch.length || node == to - 1) {
+                collect(query, k, r, batch, pending, scores, best);
+                pending = 0;
             }
         }
+        collect(query, k, r, batch, pending, scores, best);
         return best;
+    }
+
+    private void collect(float[] query, int k, Rows r, int[] batch, int count, float[] scores, NodeQueue best) {
+        if (count == 0) {
+            return;
+        }
+        scoreBatch(query, r, batch, count, scores);
+        for (int i = 0; i < count; i++) {
+            // Compare packed (score, node) so ties resolve the same way however the scan is split.
+            if (best.size() < k || NodeQueue.encode(batch[i], scores[i]) > best.top()) {
+                best.pushBounded(batch[i], scores[i], k);
+            }
+        }
     }
 
     /** Empties a worst-first queue into hits, best first. */

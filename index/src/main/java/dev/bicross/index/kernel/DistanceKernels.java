@@ -23,6 +23,18 @@ public sealed interface DistanceKernels permits ScalarDistanceKernels, VectorDis
     /** Σ (a[aOffset+i] − b[bOffset+i])² for i in [0, length). */
     float squaredDistance(float[] a, int aOffset, float[] b, int bOffset, int length);
 
+    /**
+     * Scores one query against four rows of a block at once: {@code out[outOffset + j] = Σ query[i]·block[o_j + i]}.
+     * Reading the query once for four rows and running four independent sums keeps more memory loads in flight,
+     * which is what graph search (scattered rows) is bound by. Each row's sum is accumulated in the same order
+     * in every implementation variant of a JVM, so a (query, row) score does not depend on its batch-mates.
+     */
+    void dot4(float[] query, float[] block, int o0, int o1, int o2, int o3, int length, float[] out, int outOffset);
+
+    /** As {@link #dot4}, for squared Euclidean distances. */
+    void squaredDistance4(float[] query, float[] block, int o0, int o1, int o2, int o3, int length, float[] out,
+                          int outOffset);
+
     /** A short name for logs and benchmark labels, e.g. {@code "vector-256"} or {@code "scalar"}. */
     String name();
 

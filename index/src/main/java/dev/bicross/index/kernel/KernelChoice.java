@@ -20,9 +20,7 @@ final class KernelChoice {
                     "bicross index: scalar distance kernels (add --add-modules jdk.incubator.vector for SIMD)");
             return new ScalarDistanceKernels();
         }
-        String bits = System.getProperty(DistanceKernels.VECTOR_BITS_PROPERTY);
-        DistanceKernels chosen = bits == null ? VectorDistanceKernels.preferredWidth()
-                : VectorDistanceKernels.withBits(Integer.parseInt(bits.trim()));
+        DistanceKernels chosen = VectorDistanceKernels.instance();
         log.log(System.Logger.Level.DEBUG, "bicross index: {0} distance kernels", chosen.name());
         return chosen;
     }

@@ -11,37 +11,41 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class VectorDistanceKernels implements DistanceKernels {
 
-    private final VectorSpecies<Float> species;
-
-    private VectorDistanceKernels(VectorSpecies<Float> species) {
-        this.species = species;
-    }
-
-    /** Kernels at the platform's preferred vector width. */
-    public static VectorDistanceKernels preferredWidth() {
-        return new VectorDistanceKernels(FloatVector.SPECIES_PREFERRED);
-    }
-
     /**
-     * Kernels at a given width.
-     *
-     * @throws IllegalArgumentException if {@code bits} is not one of 64, 128, 256, 512
+     * The width, fixed at class initialisation: the Vector API only compiles to SIMD instructions when the species
+     * is a constant ({@code static final}); a species held in an instance field runs ~50x slower than scalar code.
      */
-    public static VectorDistanceKernels withBits(int bits) {
-        VectorShape shape = switch (bits) {
-            case 64 -> VectorShape.S_64_BIT;
-            case 128 -> VectorShape.S_128_BIT;
-            case 256 -> VectorShape.S_256_BIT;
-            case 512 -> VectorShape.S_512_BIT;
-            default -> throw new IllegalArgumentException(
-                    "vector width " + bits + " bits is not supported (use 64, 128, 256 or 512)");
+    private static final VectorSpecies<Float> SPECIES = speciesFromProperty();
+
+    private static final VectorDistanceKernels INSTANCE = new VectorDistanceKernels();
+
+    private VectorDistanceKernels() {
+    }
+
+    /** The kernels, at the width set by {@value DistanceKernels#VECTOR_BITS_PROPERTY} or the platform's preferred. */
+    public static VectorDistanceKernels instance() {
+        return INSTANCE;
+    }
+
+    private static VectorSpecies<Float> speciesFromProperty() {
+        String bits = System.getProperty(VECTOR_BITS_PROPERTY);
+        if (bits == null || bits.isBlank()) {
+            return FloatVector.SPECIES_PREFERRED;
+        }
+        VectorShape shape = switch (bits.trim()) {
+            case "64" -> VectorShape.S_64_BIT;
+            case "128" -> VectorShape.S_128_BIT;
+            case "256" -> VectorShape.S_256_BIT;
+            case "512" -> VectorShape.S_512_BIT;
+            default -> throw new IllegalArgumentException(VECTOR_BITS_PROPERTY + "=" + bits
+                    + " is not a supported vector width (use 64, 128, 256 or 512)");
         };
-        return new VectorDistanceKernels(VectorSpecies.of(float.class, shape));
+        return VectorSpecies.of(float.class, shape);
     }
 
     @Override
     public float dot(float[] a, int aOffset, float[] b, int bOffset, int length) {
-        VectorSpecies<Float> s = species;
+        VectorSpecies<Float> s = SPECIES;
         int lanes = s.length();
         FloatVector acc0 = FloatVector.zero(s);
         FloatVector acc1 = FloatVector.zero(s);
@@ -69,7 +73,7 @@ public final class VectorDistanceKernels implements DistanceKernels {
 
     @Override
     public float squaredDistance(float[] a, int aOffset, float[] b, int bOffset, int length) {
-        VectorSpecies<Float> s = species;
+        VectorSpecies<Float> s = SPECIES;
         int lanes = s.length();
         FloatVector acc0 = FloatVector.zero(s);
         FloatVector acc1 = FloatVector.zero(s);
@@ -101,13 +105,90 @@ public final class VectorDistanceKernels implements DistanceKernels {
         return sum;
     }
 
+    /** One accumulator per row (four independent FMA chains), then a fixed-order lane sum and scalar tail. */
+    @Override
+    public void dot4(float[] query, float[] block, int o0, int o1, int o2, int o3, int length, float[] out,
+                     int outOffset) {
+        VectorSpecies<Float> s = SPECIES;
+        int lanes = s.length();
+        FloatVector acc0 = FloatVector.zero(s);
+        FloatVector acc1 = FloatVector.zero(s);
+        FloatVector acc2 = FloatVector.zero(s);
+        FloatVector acc3 = FloatVector.zero(s);
+        int i = 0;
+        for (; i + lanes <= length; i += lanes) {
+            FloatVector q = FloatVector.fromArray(s, query, i);
+            acc0 = q.fma(FloatVector.fromArray(s, block, o0 + i), acc0);
+            acc1 = q.fma(FloatVector.fromArray(s, block, o1 + i), acc1);
+            acc2 = q.fma(FloatVector.fromArray(s, block, o2 + i), acc2);
+            acc3 = q.fma(FloatVector.fromArray(s, block, o3 + i), acc3);
+        }
+        float s0 = sumLanes(acc0);
+        float s1 = sumLanes(acc1);
+        float s2 = sumLanes(acc2);
+        float s3 = sumLanes(acc3);
+        for (; i < length; i++) {
+            float q = query[i];
+            s0 = Math.fma(q, block[o0 + i], s0);
+            s1 = Math.fma(q, block[o1 + i], s1);
+            s2 = Math.fma(q, block[o2 + i], s2);
+            s3 = Math.fma(q, block[o3 + i], s3);
+        }
+        out[outOffset] = s0;
+        out[outOffset + 1] = s1;
+        out[outOffset + 2] = s2;
+        out[outOffset + 3] = s3;
+    }
+
+    @Override
+    public void squaredDistance4(float[] query, float[] block, int o0, int o1, int o2, int o3, int length,
+                                 float[] out, int outOffset) {
+        VectorSpecies<Float> s = SPECIES;
+        int lanes = s.length();
+        FloatVector acc0 = FloatVector.zero(s);
+        FloatVector acc1 = FloatVector.zero(s);
+        FloatVector acc2 = FloatVector.zero(s);
+        FloatVector acc3 = FloatVector.zero(s);
+        int i = 0;
+        for (; i + lanes <= length; i += lanes) {
+            FloatVector q = FloatVector.fromArray(s, query, i);
+            FloatVector d0 = q.sub(FloatVector.fromArray(s, block, o0 + i));
+            FloatVector d1 = q.sub(FloatVector.fromArray(s, block, o1 + i));
+            FloatVector d2 = q.sub(FloatVector.fromArray(s, block, o2 + i));
+            FloatVector d3 = q.sub(FloatVector.fromArray(s, block, o3 + i));
+            acc0 = d0.fma(d0, acc0);
+            acc1 = d1.fma(d1, acc1);
+            acc2 = d2.fma(d2, acc2);
+            acc3 = d3.fma(d3, acc3);
+        }
+        float s0 = sumLanes(acc0);
+        float s1 = sumLanes(acc1);
+        float s2 = sumLanes(acc2);
+        float s3 = sumLanes(acc3);
+        for (; i < length; i++) {
+            float q = query[i];
+            float d0 = q - block[o0 + i];
+            float d1 = q - block[o1 + i];
+            float d2 = q - block[o2 + i];
+            float d3 = q - block[o3 + i];
+            s0 = Math.fma(d0, d0, s0);
+            s1 = Math.fma(d1, d1, s1);
+            s2 = Math.fma(d2, d2, s2);
+            s3 = Math.fma(d3, d3, s3);
+        }
+        out[outOffset] = s0;
+        out[outOffset + 1] = s1;
+        out[outOffset + 2] = s2;
+        out[outOffset + 3] = s3;
+    }
+
     /**
      * Sums the lanes by halving (lane i += lane i + half) so the order is fixed. {@code reduceLanes(ADD)} may
      * add in any order, and does differ between the JIT intrinsic and the interpreter, which would make the
      * same query score differently before and after warm-up.
      */
-    private float sumLanes(FloatVector v) {
-        for (int half = species.length() / 2; half >= 1; half /= 2) {
+    private static float sumLanes(FloatVector v) {
+        for (int half = SPECIES.length() / 2; half >= 1; half /= 2) {
             v = v.add(v.slice(half));
         }
         return v.lane(0);
@@ -115,6 +196,6 @@ public final class VectorDistanceKernels implements DistanceKernels {
 
     @Override
     public String name() {
-        return "vector-" + species.vectorBitSize();
+        return "vector-" + SPECIES.vectorBitSize();
     }
 }

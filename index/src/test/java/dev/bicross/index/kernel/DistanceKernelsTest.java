@@ -2,12 +2,10 @@ package dev.bicross.index.kernel;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every SIMD kernel against its scalar twin, on random data of awkward lengths and offsets. */
@@ -19,12 +17,8 @@ class DistanceKernelsTest {
     private final ScalarDistanceKernels scalar = new ScalarDistanceKernels();
 
     private static List<DistanceKernels> simdVariants() {
-        List<DistanceKernels> variants = new ArrayList<>();
-        variants.add(VectorDistanceKernels.preferredWidth());
-        for (int bits : new int[] {128, 256, 512}) {
-            variants.add(VectorDistanceKernels.withBits(bits)); // wider than the CPU still computes correctly
-        }
-        return variants;
+        // The width is fixed per JVM (bicross.index.vectorBits); surefire runs the preferred one.
+        return List.of(VectorDistanceKernels.instance());
     }
 
     /** Bound on float summation error: a few ulps of the sum of absolute terms per term added. */
@@ -109,16 +103,49 @@ class DistanceKernelsTest {
     }
 
     @Test
-    void preferredKernelsAreChosenAndNamed() {
-        DistanceKernels chosen = DistanceKernels.preferred();
-        assertTrue(chosen.name().startsWith("vector-") || chosen.name().equals("scalar"), chosen.name());
+    void batchOfFourMatchesFourSingleScoresInEveryImplementation() {
+        SplittableRandom random = new SplittableRandom(13);
+        List<DistanceKernels> all = List.of(scalar, VectorDistanceKernels.instance());
+        for (DistanceKernels kernels : all) {
+            for (int length : LENGTHS) {
+                float[] query = randomArray(random, length);
+                int rows = 7;
+                float[] block = randomArray(random, rows * length + 3);
+                int[] offsets = {random.nextInt(rows) * length, random.nextInt(rows) * length + 1,
+                        random.nextInt(rows) * length + 2, random.nextInt(rows) * length + 3};
+                float[] dots = new float[6];
+                float[] distances = new float[6];
+                kernels.dot4(query, block, offsets[0], offsets[1], offsets[2], offsets[3], length, dots, 1);
+                kernels.squaredDistance4(query, block, offsets[0], offsets[1], offsets[2], offsets[3], length,
+                        distances, 2);
+                for (int j = 0; j < 4; j++) {
+                    double exactDot = 0;
+                    double absSum = 0;
+                    double exactDistance = 0;
+                    for (int i = 0; i < length; i++) {
+                        exactDot += (double) query[i] * block[offsets[j] + i];
+                        absSum += Math.abs((double) query[i] * block[offsets[j] + i]);
+                        double d = (double) query[i] - block[offsets[j] + i];
+                        exactDistance += d * d;
+                    }
+                    String where = kernels.name() + " row " + j + ", length " + length;
+                    assertEquals(exactDot, dots[1 + j], tolerance(absSum, length), where);
+                    assertEquals(exactDistance, distances[2 + j], tolerance(exactDistance, length), where);
+                    assertEquals(scalar.dot(query, 0, block, offsets[j], length), dots[1 + j],
+                            2 * tolerance(absSum, length), where);
+                }
+                // A row's score does not depend on its batch-mates.
+                float[] alone = new float[4];
+                kernels.dot4(query, block, offsets[2], offsets[2], offsets[2], offsets[2], length, alone, 0);
+                assertEquals(Float.floatToIntBits(dots[3]), Float.floatToIntBits(alone[0]), kernels.name());
+            }
+        }
     }
 
     @Test
-    void unsupportedWidthIsRefusedWithTheValue() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> VectorDistanceKernels.withBits(384));
-        assertTrue(e.getMessage().contains("384"), e.getMessage());
+    void preferredKernelsAreChosenAndNamed() {
+        DistanceKernels chosen = DistanceKernels.preferred();
+        assertTrue(chosen.name().startsWith("vector-") || chosen.name().equals("scalar"), chosen.name());
     }
 
     private static float[] randomArray(SplittableRandom random, int length) {
