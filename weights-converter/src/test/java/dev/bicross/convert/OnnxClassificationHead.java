@@ -1,9 +1,7 @@
 package dev.bicross.convert;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Test fixture: appends a BertForSequenceClassification head to an ONNX encoder that outputs
@@ -39,14 +37,14 @@ public final class OnnxClassificationHead {
      */
     public static byte[] append(byte[] model, int hidden, int labels, float[] poolerWeight, float[] poolerBias,
                          float[] classifierWeight, float[] classifierBias) {
-        Proto graph = new Proto();
+        ProtoWriter graph = new ProtoWriter();
         graph.message(GRAPH_INITIALIZER, int64Scalar("head.cls_index", 0));
         graph.message(GRAPH_INITIALIZER, floatTensor("head.pooler_w", transpose(poolerWeight, hidden, hidden), hidden, hidden));
         graph.message(GRAPH_INITIALIZER, floatTensor("head.pooler_b", poolerBias, hidden));
         graph.message(GRAPH_INITIALIZER, floatTensor("head.classifier_w", transpose(classifierWeight, labels, hidden), hidden, labels));
         graph.message(GRAPH_INITIALIZER, floatTensor("head.classifier_b", classifierBias, labels));
 
-        Proto axis = new Proto().string(ATTR_NAME, "axis").varint(ATTR_I, 1).varint(ATTR_TYPE, ATTR_TYPE_INT);
+        ProtoWriter axis = new ProtoWriter().string(ATTR_NAME, "axis").varint(ATTR_I, 1).varint(ATTR_TYPE, ATTR_TYPE_INT);
         graph.message(GRAPH_NODE, node("head.gather", "Gather", axis, "head.cls", "last_hidden_state", "head.cls_index"));
         graph.message(GRAPH_NODE, node("head.pooler_mm", "MatMul", null, "head.pooler_mm", "head.cls", "head.pooler_w"));
         graph.message(GRAPH_NODE, node("head.pooler_add", "Add", null, "head.pooler_pre", "head.pooler_mm", "head.pooler_b"));
@@ -54,23 +52,23 @@ public final class OnnxClassificationHead {
         graph.message(GRAPH_NODE, node("head.classifier_mm", "MatMul", null, "head.classifier_mm", "head.pooled", "head.classifier_w"));
         graph.message(GRAPH_NODE, node("head.classifier_add", "Add", null, "logits", "head.classifier_mm", "head.classifier_b"));
 
-        Proto shape = new Proto()
-                .message(SHAPE_DIM, new Proto().string(DIM_PARAM, "batch_size"))
-                .message(SHAPE_DIM, new Proto().varint(DIM_VALUE, labels));
-        Proto tensorType = new Proto().varint(TYPE_ELEM, TENSOR_FLOAT).message(TYPE_SHAPE, shape);
-        graph.message(GRAPH_OUTPUT, new Proto().string(VALUE_NAME, "logits")
-                .message(VALUE_TYPE, new Proto().message(TYPE_TENSOR, tensorType)));
+        ProtoWriter shape = new ProtoWriter()
+                .message(SHAPE_DIM, new ProtoWriter().string(DIM_PARAM, "batch_size"))
+                .message(SHAPE_DIM, new ProtoWriter().varint(DIM_VALUE, labels));
+        ProtoWriter tensorType = new ProtoWriter().varint(TYPE_ELEM, TENSOR_FLOAT).message(TYPE_SHAPE, shape);
+        graph.message(GRAPH_OUTPUT, new ProtoWriter().string(VALUE_NAME, "logits")
+                .message(VALUE_TYPE, new ProtoWriter().message(TYPE_TENSOR, tensorType)));
 
-        Proto tail = new Proto().message(MODEL_GRAPH, graph);
-        byte[] extra = tail.bytes();
+        ProtoWriter tail = new ProtoWriter().message(MODEL_GRAPH, graph);
+        byte[] extra = tail.toByteArray();
         byte[] out = new byte[model.length + extra.length];
         System.arraycopy(model, 0, out, 0, model.length);
         System.arraycopy(extra, 0, out, model.length, extra.length);
         return out;
     }
 
-    private static Proto node(String name, String op, Proto attribute, String output, String... inputs) {
-        Proto node = new Proto();
+    private static ProtoWriter node(String name, String op, ProtoWriter attribute, String output, String... inputs) {
+        ProtoWriter node = new ProtoWriter();
         for (String input : inputs) {
             node.string(NODE_INPUT, input);
         }
@@ -81,21 +79,21 @@ public final class OnnxClassificationHead {
         return node;
     }
 
-    private static Proto floatTensor(String name, float[] values, long... dims) {
+    private static ProtoWriter floatTensor(String name, float[] values, long... dims) {
         ByteBuffer raw = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (float v : values) {
             raw.putFloat(v);
         }
-        Proto t = new Proto();
+        ProtoWriter t = new ProtoWriter();
         for (long d : dims) {
             t.varint(TENSOR_DIMS, d);
         }
         return t.varint(TENSOR_DATA_TYPE, TENSOR_FLOAT).string(TENSOR_NAME, name).bytes(TENSOR_RAW_DATA, raw.array());
     }
 
-    private static Proto int64Scalar(String name, long value) {
+    private static ProtoWriter int64Scalar(String name, long value) {
         ByteBuffer raw = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value);
-        return new Proto().varint(TENSOR_DATA_TYPE, TENSOR_INT64).string(TENSOR_NAME, name).bytes(TENSOR_RAW_DATA, raw.array());
+        return new ProtoWriter().varint(TENSOR_DATA_TYPE, TENSOR_INT64).string(TENSOR_NAME, name).bytes(TENSOR_RAW_DATA, raw.array());
     }
 
     /** (rows × cols) row-major → (cols × rows) row-major. */
@@ -109,41 +107,4 @@ public final class OnnxClassificationHead {
         return t;
     }
 
-    /** A minimal protobuf message writer: varint and length-delimited fields only. */
-    private static final class Proto {
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-
-        Proto varint(int field, long value) {
-            writeVarint((long) field << 3);
-            writeVarint(value);
-            return this;
-        }
-
-        Proto bytes(int field, byte[] value) {
-            writeVarint(((long) field << 3) | 2);
-            writeVarint(value.length);
-            out.writeBytes(value);
-            return this;
-        }
-
-        Proto string(int field, String value) {
-            return bytes(field, value.getBytes(StandardCharsets.UTF_8));
-        }
-
-        Proto message(int field, Proto value) {
-            return bytes(field, value.bytes());
-        }
-
-        byte[] bytes() {
-            return out.toByteArray();
-        }
-
-        private void writeVarint(long v) {
-            while ((v & ~0x7FL) != 0) {
-                out.write((int) ((v & 0x7F) | 0x80));
-                v >>>= 7;
-            }
-            out.write((int) v);
-        }
-    }
 }

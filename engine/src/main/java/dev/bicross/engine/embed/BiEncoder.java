@@ -3,6 +3,7 @@ package dev.bicross.engine.embed;
 import dev.bicross.engine.bert.BertModel;
 import dev.bicross.engine.bert.PackedBatch;
 import dev.bicross.engine.kernel.Kernels;
+import dev.bicross.engine.model.ModelName;
 import dev.bicross.tokenizer.BertTokenizer;
 import dev.bicross.tokenizer.Encoding;
 
@@ -51,30 +52,13 @@ public final class BiEncoder {
     public static BiEncoder load(Path modelDir, Kernels kernels) throws IOException {
         BertModel model = BertModel.load(modelDir, kernels);
         EncoderSettings settings = EncoderSettings.read(modelDir, model.config());
-        return new BiEncoder(nameOf(modelDir), BertTokenizer.load(modelDir), model, settings);
+        return new BiEncoder(ModelName.of(modelDir), BertTokenizer.load(modelDir), model, settings);
     }
 
     /** Loads a model folder with explicit settings (e.g. another pooling), ignoring its sentence-transformers files. */
     public static BiEncoder load(Path modelDir, Kernels kernels, EncoderSettings settings) throws IOException {
-        return new BiEncoder(nameOf(modelDir), BertTokenizer.load(modelDir), BertModel.load(modelDir, kernels),
+        return new BiEncoder(ModelName.of(modelDir), BertTokenizer.load(modelDir), BertModel.load(modelDir, kernels),
                 settings);
-    }
-
-    /**
-     * A readable name: {@code org/name} for a Hugging Face cache snapshot ({@code models--org--name/snapshots/…})
-     * or a folder named {@code org--name} (bicross's own cache), else the folder's name.
-     */
-    static String nameOf(Path modelDir) {
-        Path dir = modelDir.toAbsolutePath().normalize();
-        Path parent = dir.getParent();
-        Path grandParent = parent == null ? null : parent.getParent();
-        if (parent != null && grandParent != null && grandParent.getFileName() != null
-                && parent.getFileName().toString().equals("snapshots")
-                && grandParent.getFileName().toString().startsWith("models--")) {
-            return grandParent.getFileName().toString().substring("models--".length()).replace("--", "/");
-        }
-        String name = dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
-        return name.contains("--") ? name.replace("--", "/") : name;
     }
 
     /** Encodes one text. Empty and whitespace-only texts encode as [CLS] [SEP]. */

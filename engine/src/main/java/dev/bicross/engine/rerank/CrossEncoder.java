@@ -3,6 +3,7 @@ package dev.bicross.engine.rerank;
 import dev.bicross.engine.bert.BertModel;
 import dev.bicross.engine.bert.PackedBatch;
 import dev.bicross.engine.kernel.Kernels;
+import dev.bicross.engine.model.ModelName;
 import dev.bicross.tokenizer.BertTokenizer;
 import dev.bicross.tokenizer.Encoding;
 
@@ -56,23 +57,13 @@ public final class CrossEncoder {
     public static CrossEncoder load(Path modelDir, Kernels kernels) throws IOException {
         BertModel model = BertModel.load(modelDir, kernels);
         CrossEncoderSettings settings = CrossEncoderSettings.read(modelDir, model.config());
-        return new CrossEncoder(modelName(modelDir), BertTokenizer.load(modelDir), model, settings);
+        return new CrossEncoder(ModelName.of(modelDir), BertTokenizer.load(modelDir), model, settings);
     }
 
     /** Loads a model folder with explicit settings. */
     public static CrossEncoder load(Path modelDir, Kernels kernels, CrossEncoderSettings settings) throws IOException {
-        return new CrossEncoder(modelName(modelDir), BertTokenizer.load(modelDir), BertModel.load(modelDir, kernels),
+        return new CrossEncoder(ModelName.of(modelDir), BertTokenizer.load(modelDir), BertModel.load(modelDir, kernels),
                 settings);
-    }
-
-    private static String modelName(Path modelDir) {
-        Path dir = modelDir.toAbsolutePath().normalize();
-        Path parent = dir.getParent();
-        if (parent != null && parent.getFileName() != null && parent.getFileName().toString().equals("snapshots")
-                && parent.getParent() != null && parent.getParent().getFileName().toString().startsWith("models--")) {
-            return parent.getParent().getFileName().toString().substring("models--".length()).replace("--", "/");
-        }
-        return dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
     }
 
     /**
