@@ -204,6 +204,15 @@ public final class OrtEvalCrossCheck {
             referenceScores.add(best);
         }
 
+        Map<String, Map<String, Integer>> judgements = new LinkedHashMap<>();
+        for (Query q : queries) {
+            judgements.put(q.id(), collection.qrels().of(q.id()));
+        }
+        double[] reference = TrecMetrics.means(referenceRuns, judgements);
+        // Printed now so a run cut short on a busy machine still leaves the reference figures.
+        log.printf(Locale.ROOT, "%s: reference (ORT + exact) nDCG@10 %.4f MRR@10 %.4f R@100 %.4f%n", name,
+                reference[0], reference[1], reference[2]);
+
         // bicross: the pipeline of `bicross eval --no-rerank`.
         Retriever retriever = Retriever.builder(biEncoder).build();
         var indexingProgress = every(documents.size(), name + " bicross indexing", log);
@@ -221,8 +230,8 @@ public final class OrtEvalCrossCheck {
             List<String> run = new ArrayList<>();
             for (Hit hit : result.hits()) {
                 run.add(hit.document().id());
-                double reference = referenceScores.get(q)[documentIndex.get(hit.document().id())];
-                maxScoreDifference = Math.max(maxScoreDifference, Math.abs(hit.biEncoderScore() - reference));
+                double referenceCosine = referenceScores.get(q)[documentIndex.get(hit.document().id())];
+                maxScoreDifference = Math.max(maxScoreDifference, Math.abs(hit.biEncoderScore() - referenceCosine));
             }
             List<String> ref = referenceRuns.get(queries.get(q).id());
             if (run.subList(0, Math.min(10, run.size())).equals(ref.subList(0, Math.min(10, ref.size())))) {
@@ -236,12 +245,7 @@ public final class OrtEvalCrossCheck {
         StageReport evaluator = Evaluator.biEncoder(retriever, queries, collection.qrels(),
                 (done, total, unit) -> { });
         Qrels judged = collection.qrels().restrictTo(queries.stream().map(Query::id).toList());
-        Map<String, Map<String, Integer>> judgements = new LinkedHashMap<>();
-        for (Query q : queries) {
-            judgements.put(q.id(), collection.qrels().of(q.id()));
-        }
         MetricSummary ours = MetricSummary.of(bicrossRuns, judged);
-        double[] reference = TrecMetrics.means(referenceRuns, judgements);
         double[] oursRecomputed = TrecMetrics.means(bicrossRuns, judgements);
         double metricCodeDelta = Math.max(Math.abs(ours.ndcg10() - oursRecomputed[0]),
                 Math.max(Math.abs(ours.mrr10() - oursRecomputed[1]), Math.abs(ours.recall100() - oursRecomputed[2])));
