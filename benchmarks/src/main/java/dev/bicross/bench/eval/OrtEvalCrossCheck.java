@@ -70,6 +70,8 @@ public final class OrtEvalCrossCheck {
      *
      * @param identicalTop10     queries whose top 10 is the same list (ids and order) on both sides
      * @param overlap100         mean share of the reference top 100 that bicross also returns
+     * @param wideRecall100      bicross' Recall@100 when it gathers 4 × 100 candidates (HNSW ef 400) and keeps the
+     *                           best 100: tells HNSW misses at the tail of the list from embedding differences
      * @param maxScoreDifference largest |bicross cosine − reference cosine| over every hit bicross returned
      * @param tiedQueries        queries whose reference scores at ranks 10 and 11 are within 1e-6 (order is luck)
      * @param metricCodeDelta    |MetricSummary − TrecMetrics| on the bicross run: the two metric codes agree
@@ -77,7 +79,7 @@ public final class OrtEvalCrossCheck {
      *                           does (its metrics must equal {@code bicross}; it also times the queries)
      */
     record Comparison(String collection, int documents, int passages, int queries, Scores bicross, Scores reference,
-                      int identicalTop10, double overlap100, double maxScoreDifference, int tiedQueries,
+                      int identicalTop10, double overlap100, double wideRecall100, double maxScoreDifference, int tiedQueries,
                       double metricCodeDelta, IndexingStats indexing, StageReport evaluator) {
 
         double ndcgDifference() {
@@ -105,8 +107,9 @@ public final class OrtEvalCrossCheck {
                 Comparison c = compare(TestCollection.load(Path.of(dir)), biEncoder, tokenizer, ort, System.err);
                 results.add(c);
                 System.err.println(row(c));
-                System.err.printf(Locale.ROOT, "%s: top10 identical %d/%d, overlap@100 %.4f, max|dcos| %.2e, %.1f q/s,"
-                                + " indexing %.1f docs/s%n", c.collection(), c.identicalTop10(), c.queries(), c.overlap100(),
+                System.err.printf(Locale.ROOT, "%s: top10 identical %d/%d, overlap@100 %.4f, R@100 with 400"
+                                + " candidates %.4f, max|dcos| %.2e, %.1f q/s, indexing %.1f docs/s%n", c.collection(),
+                        c.identicalTop10(), c.queries(), c.overlap100(), c.wideRecall100(),
                         c.maxScoreDifference(), c.evaluator().queriesPerSecond(), c.indexing().documentsPerSecond());
             }
         }
@@ -117,9 +120,9 @@ public final class OrtEvalCrossCheck {
                 + " max|dcos|= largest cosine difference of a returned hit; ties= queries with a near-tie at rank 10/11;"
                 + " metric-code delta= MetricSummary vs TrecMetrics on the same run");
         for (Comparison c : results) {
-            System.out.printf(Locale.ROOT, "%-12s docs %6d passages %6d  top10 %3d/%-3d ov@100 %.4f  max|dcos| %.2e"
+            System.out.printf(Locale.ROOT, "%-12s docs %6d passages %6d  top10 %3d/%-3d ov@100 %.4f  R@100(N=400) %.4f  max|dcos| %.2e"
                             + "  ties %d  metric-code delta %.1e%n", c.collection(), c.documents(),
-                    c.passages(), c.identicalTop10(), c.queries(), c.overlap100(), c.maxScoreDifference(),
+                    c.passages(), c.identicalTop10(), c.queries(), c.overlap100(), c.wideRecall100(), c.maxScoreDifference(),
                     c.tiedQueries(), c.metricCodeDelta());
         }
         System.out.println();
@@ -225,6 +228,7 @@ public final class OrtEvalCrossCheck {
         double maxScoreDifference = 0;
         int identicalTop10 = 0;
         double overlap = 0;
+        Map<String, List<String>> wideRuns = new LinkedHashMap<>();
         for (int q = 0; q < queries.size(); q++) {
             SearchResult result = retriever.search(queries.get(q).text(), new SearchOptions(DEPTH, DEPTH, false));
             List<String> run = new ArrayList<>();
@@ -240,6 +244,8 @@ public final class OrtEvalCrossCheck {
             Set<String> mine = new HashSet<>(run);
             overlap += ref.stream().filter(mine::contains).count() / (double) ref.size();
             bicrossRuns.put(queries.get(q).id(), run);
+            wideRuns.put(queries.get(q).id(), retriever.search(queries.get(q).text(),
+                    new SearchOptions(DEPTH, 4 * DEPTH, false)).hits().stream().map(h -> h.document().id()).toList());
         }
 
         StageReport evaluator = Evaluator.biEncoder(retriever, queries, collection.qrels(),
@@ -252,7 +258,7 @@ public final class OrtEvalCrossCheck {
         return new Comparison(name, documents.size(), passages.length, queries.size(),
                 new Scores(ours.ndcg10(), ours.mrr10(), ours.recall100()),
                 new Scores(reference[0], reference[1], reference[2]),
-                identicalTop10, overlap / queries.size(), maxScoreDifference, tied, metricCodeDelta, indexing, evaluator);
+                identicalTop10, overlap / queries.size(), TrecMetrics.means(wideRuns, judgements)[2], maxScoreDifference, tied, metricCodeDelta, indexing, evaluator);
     }
 
     /** The text a document is embedded from: "title text", or whichever of the two is present. */
