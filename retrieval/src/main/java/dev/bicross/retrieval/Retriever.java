@@ -211,7 +211,8 @@ public final class Retriever {
         }
         int fetch = Math.min(totalChunks, n);
         while (true) {
-            List<SearchHit> hits = index.search(query, fetch, Math.max(fetch, index.efSearch()));
+            // A beam of twice the depth keeps the tail of a deep candidate list (N = 100) close to exact search.
+            List<SearchHit> hits = index.search(query, fetch, Math.max(2 * fetch, index.efSearch()));
             Map<Integer, Candidate> best = new HashMap<>();
             List<Candidate> ordered = new ArrayList<>();
             for (SearchHit hit : hits) {  // best first, so the first chunk seen of a document is its best
@@ -317,7 +318,7 @@ public final class Retriever {
             return this;
         }
 
-        /** HNSW efSearch floor for queries (default 100; raised to the number of chunks fetched). */
+        /** HNSW efSearch floor for queries (default 100; raised to twice the number of passages fetched). */
         public Builder efSearch(int value) {
             this.efSearch = value;
             return this;
