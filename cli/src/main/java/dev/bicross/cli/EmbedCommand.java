@@ -1,6 +1,5 @@
 package dev.bicross.cli;
 
-import dev.bicross.convert.DefaultModels;
 import dev.bicross.engine.embed.BiEncoder;
 import dev.bicross.engine.embed.Embedding;
 import picocli.CommandLine.Command;
@@ -13,7 +12,6 @@ import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,10 +27,10 @@ final class EmbedCommand implements Callable<Integer> {
     /** Lines read before encoding: several batches, so sorting by length has something to sort. */
     private static final int LINES_PER_CHUNK_FACTOR = 8;
 
-    @Option(names = "--model", paramLabel = "DIR",
+    @Option(names = "--model", paramLabel = "DIR|ORG/NAME",
             description = {"Hugging Face model folder (config.json, model.safetensors, tokenizer.json).",
                     "Default: all-MiniLM-L6-v2, converted once from the Maven Central jar into ~/.cache/bicross."})
-    Path model;
+    String model;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32",
             description = "Texts per forward pass (default: ${DEFAULT-VALUE}).")
@@ -94,13 +92,7 @@ final class EmbedCommand implements Callable<Integer> {
     }
 
     private Path resolveModel() throws IOException {
-        if (model == null) {
-            return DefaultModels.biEncoder();
-        }
-        if (!Files.isDirectory(model)) {
-            throw new IllegalArgumentException("--model " + model + ": not a directory");
-        }
-        return model;
+        return ModelChoice.biEncoder(model);
     }
 
     /** A JSON array with each float in its shortest round-trip form. */

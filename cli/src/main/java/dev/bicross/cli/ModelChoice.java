@@ -38,6 +38,12 @@ final class ModelChoice {
         if (Files.isDirectory(local)) {
             return local;
         }
+        boolean looksLikePath = spec.startsWith("/") || spec.startsWith(".") || spec.startsWith("~")
+                || spec.chars().filter(c -> c == '/').count() > 1 || Files.exists(local);
+        if (looksLikePath) {
+            throw new IllegalArgumentException(spec + ": not a directory (expected a model folder, or a Hugging Face "
+                    + "id such as org/name)");
+        }
         return ModelResolver.fromEnvironment().resolve(spec,
                 new DownloadProgressLine(new java.io.PrintWriter(System.err, true), false));
     }
