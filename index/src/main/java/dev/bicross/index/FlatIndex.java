@@ -93,17 +93,7 @@ public final class FlatIndex implements VectorIndex {
 
     @Override
     public boolean delete(long id) {
-        int node = store.unmap(id);
-        if (node < 0) {
-            return false;
-        }
-        store.lock.readLock().lock();
-        try {
-            store.markDeleted(node);
-        } finally {
-            store.lock.readLock().unlock();
-        }
-        return true;
+        return store.delete(id);
     }
 
     @Override

@@ -291,4 +291,19 @@ final class VectorStore {
         }
         return List.copyOf(hits);
     }
+
+    /** Unmaps {@code id} and marks its node deleted (searches skip it); returns whether it was present. */
+    boolean delete(long id) {
+        int node = unmap(id);
+        if (node < 0) {
+            return false;
+        }
+        lock.readLock().lock();
+        try {
+            markDeleted(node);
+        } finally {
+            lock.readLock().unlock();
+        }
+        return true;
+    }
 }
