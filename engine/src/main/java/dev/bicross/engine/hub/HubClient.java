@@ -42,6 +42,10 @@ final class HubClient {
     private static final Pattern SAFE_ETAG = Pattern.compile("[A-Za-z0-9._-]{1,128}");
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
+    /** How often a request is sent in all while the server answers "try again later". */
+    static final int TRANSIENT_ATTEMPTS = 3;
+    private static final java.util.Set<Integer> TRANSIENT_STATUSES = java.util.Set.of(429, 500, 502, 503, 504);
+
     private final HubConfig config;
 
     HubClient(HubConfig config) {
@@ -67,7 +71,7 @@ final class HubClient {
     Optional<RemoteFile> head(ModelId id, String revision, String file) throws HubException {
         URI url = resolveUrl(id, revision, file);
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-            HttpURLConnection connection = open(url, "HEAD", 0);
+            HttpURLConnection connection = request(url, "HEAD", 0, id);
             int status = send(connection, id, url);
             if (status >= 300 && status < 400) {
                 URI target = location(connection, url);
@@ -257,7 +261,7 @@ final class HubClient {
     private HttpURLConnection get(ModelId id, RemoteFile remote, long offset) throws HubException {
         URI url = remote.location();
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-            HttpURLConnection connection = open(url, "GET", offset);
+            HttpURLConnection connection = request(url, "GET", offset, id);
             int status = send(connection, id, url);
             if (status >= 300 && status < 400) {
                 url = location(connection, url);
@@ -270,9 +274,47 @@ final class HubClient {
                 + remote.file() + " from " + withoutQuery(remote.location()));
     }
 
+    /**
+     * Opens and sends a request, sending it again (up to {@link #TRANSIENT_ATTEMPTS} times in all) while the server
+     * answers with a status that means "try again": 429, 500, 502, 503, 504 — a CDN or gateway hiccup should not
+     * fail a long download. Waits as long as {@code Retry-After} asks (up to a minute), else 1 s, then 2 s.
+     * The returned connection has its response status ready.
+     */
+    private HttpURLConnection request(URI url, String method, long offset, ModelId id) throws HubException {
+        for (int attempt = 1; ; attempt++) {
+            HttpURLConnection connection = open(url, method, offset);
+            int status = send(connection, id, url);
+            if (attempt >= TRANSIENT_ATTEMPTS || !TRANSIENT_STATUSES.contains(status)) {
+                return connection;
+            }
+            long pauseMillis = retryAfterMillis(connection.getHeaderField("Retry-After"), attempt);
+            connection.disconnect();
+            try {
+                Thread.sleep(pauseMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HubException(Reason.UNREACHABLE, "interrupted while waiting to retry " + withoutQuery(url)
+                        + " (HTTP " + status + ")", e);
+            }
+        }
+    }
+
+    /** The pause before the next attempt: the server's {@code Retry-After} in seconds when sane, else 1 s, 2 s, ... */
+    static long retryAfterMillis(String retryAfter, int attempt) {
+        if (retryAfter != null && retryAfter.strip().matches("\\d{1,5}")) {
+            return Math.min(60, Long.parseLong(retryAfter.strip())) * 1000;
+        }
+        return 1000L * attempt;
+    }
+
     private HttpURLConnection open(URI url, String method, long offset) throws HubException {
         try {
-            HttpURLConnection connection = (HttpURLConnection) url.toURL().openConnection();
+            HubProxy.Endpoint proxy = config.proxy().select(url);
+            HttpURLConnection connection = (HttpURLConnection) (proxy == null
+                    ? url.toURL().openConnection() : url.toURL().openConnection(proxy.toProxy()));
+            if (proxy != null && proxy.credentials() != null) {
+                connection.setAuthenticator(new ProxyCredentials(proxy.credentials()));
+            }
             connection.setRequestMethod(method);
             connection.setInstanceFollowRedirects(false);
             connection.setUseCaches(false);
@@ -298,12 +340,16 @@ final class HubClient {
             return connection.getResponseCode();
         } catch (UnknownHostException | ConnectException | NoRouteToHostException | SocketTimeoutException e) {
             connection.disconnect();
+            HubProxy.Endpoint proxy = config.proxy().select(url);
             String origin = url.getScheme() + "://" + url.getRawAuthority();
             String cause = e instanceof SocketTimeoutException ? "no answer within " + seconds(
                     String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("connect")
                             ? config.connectTimeout() : config.readTimeout())
-                    : e instanceof UnknownHostException ? "unknown host " + url.getHost()
+                    : e instanceof UnknownHostException ? "unknown host " + (proxy != null ? proxy.host() : url.getHost())
                     : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            if (proxy != null) {
+                origin += " through the proxy " + proxy + " (from the *_PROXY environment variables)";
+            }
             throw new HubException(Reason.UNREACHABLE, "cannot reach " + origin + " to fetch '" + id + "' (" + cause
                     + "): you seem to be offline; set HF_HUB_OFFLINE=1 to use only models already in the Hugging"
                     + " Face cache, or pass a local model folder", e);
@@ -471,6 +517,20 @@ final class HubClient {
         int n;
         while ((n = in.read(buffer)) >= 0) {
             digest.update(buffer, 0, n);
+        }
+    }
+
+    /** Answers the proxy's request for credentials, and only the proxy's. */
+    private static final class ProxyCredentials extends java.net.Authenticator {
+        private final java.net.PasswordAuthentication credentials;
+
+        ProxyCredentials(java.net.PasswordAuthentication credentials) {
+            this.credentials = credentials;
+        }
+
+        @Override
+        protected java.net.PasswordAuthentication getPasswordAuthentication() {
+            return getRequestorType() == RequestorType.PROXY ? credentials : null;
         }
     }
 }

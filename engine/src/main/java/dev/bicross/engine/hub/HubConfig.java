@@ -1,6 +1,9 @@
 package dev.bicross.engine.hub;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -21,9 +24,10 @@ import java.util.Set;
  * @param offline        true to never touch the network (cache and local folders only)
  * @param connectTimeout how long to wait for a TCP connection
  * @param readTimeout    how long to wait for headers or for the next bytes of a body
+ * @param proxy          the proxies to connect through ({@link HubProxy#NONE} for direct connections)
  */
 public record HubConfig(URI endpoint, Path cacheDir, String token, boolean offline,
-                        Duration connectTimeout, Duration readTimeout) {
+                        Duration connectTimeout, Duration readTimeout, HubProxy proxy) {
 
     /** The public Hugging Face Hub. */
     public static final URI DEFAULT_ENDPOINT = URI.create("https://huggingface.co");
@@ -35,6 +39,7 @@ public record HubConfig(URI endpoint, Path cacheDir, String token, boolean offli
         Objects.requireNonNull(cacheDir, "cacheDir");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(readTimeout, "readTimeout");
+        Objects.requireNonNull(proxy, "proxy");
         endpoint = normalizeEndpoint(endpoint);
         cacheDir = cacheDir.toAbsolutePath().normalize();
         if (token != null && token.isBlank()) {
@@ -45,6 +50,12 @@ public record HubConfig(URI endpoint, Path cacheDir, String token, boolean offli
             throw new IllegalArgumentException("HF_TOKEN holds characters an access token cannot have (spaces,"
                     + " line breaks or non-ASCII); check how it was set");
         }
+    }
+
+    /** A configuration with direct connections (no proxy). */
+    public HubConfig(URI endpoint, Path cacheDir, String token, boolean offline,
+                     Duration connectTimeout, Duration readTimeout) {
+        this(endpoint, cacheDir, token, offline, connectTimeout, readTimeout, HubProxy.NONE);
     }
 
     /** The configuration the process environment describes. */
@@ -64,6 +75,9 @@ public record HubConfig(URI endpoint, Path cacheDir, String token, boolean offli
         if (token == null) {
             token = nonBlank(env.get("HUGGING_FACE_HUB_TOKEN"));
         }
+        if (token == null) {
+            token = tokenFile(env, home);
+        }
         String offline = nonBlank(env.get("HF_HUB_OFFLINE"));
         return new HubConfig(
                 endpoint == null ? DEFAULT_ENDPOINT : parseEndpoint(endpoint),
@@ -71,7 +85,43 @@ public record HubConfig(URI endpoint, Path cacheDir, String token, boolean offli
                 token,
                 offline != null && TRUE_VALUES.contains(offline.toLowerCase(Locale.ROOT)),
                 seconds(env, "HF_HUB_ETAG_TIMEOUT", 10),
-                seconds(env, "HF_HUB_DOWNLOAD_TIMEOUT", 30));
+                seconds(env, "HF_HUB_DOWNLOAD_TIMEOUT", 30),
+                HubProxy.fromEnvironment(env));
+    }
+
+    /**
+     * The token {@code huggingface-cli login} stored: {@code HF_TOKEN_PATH}, else {@code token} in the
+     * {@code HF_HOME} folder (default {@code ~/.cache/huggingface}); null when there is no such file.
+     */
+    static String tokenFile(Map<String, String> env, Path home) {
+        String explicit = nonBlank(env.get("HF_TOKEN_PATH"));
+        Path file = explicit != null ? expandHome(explicit, home) : hfHome(env, home).resolve("token");
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            if (Files.size(file) > 4096) {
+                throw new IllegalArgumentException("token file " + file + " is " + Files.size(file)
+                        + " bytes; an access token is one short line");
+            }
+            String token = nonBlank(Files.readString(file));
+            if (token != null && !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                throw new IllegalArgumentException("token file " + file + " holds characters an access token cannot"
+                        + " have (spaces, several lines or non-ASCII)");
+            }
+            return token;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the token file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Path hfHome(Map<String, String> env, Path home) {
+        String hfHome = nonBlank(env.get("HF_HOME"));
+        if (hfHome != null) {
+            return expandHome(hfHome, home);
+        }
+        String xdg = nonBlank(env.get("XDG_CACHE_HOME"));
+        return (xdg != null ? expandHome(xdg, home) : home.resolve(".cache")).resolve("huggingface");
     }
 
     /**
@@ -86,38 +136,37 @@ public record HubConfig(URI endpoint, Path cacheDir, String token, boolean offli
         if (hubCache != null) {
             return expandHome(hubCache, home);
         }
-        String hfHome = nonBlank(env.get("HF_HOME"));
-        if (hfHome != null) {
-            return expandHome(hfHome, home).resolve("hub");
-        }
-        String xdg = nonBlank(env.get("XDG_CACHE_HOME"));
-        Path cacheRoot = xdg != null ? expandHome(xdg, home) : home.resolve(".cache");
-        return cacheRoot.resolve("huggingface").resolve("hub");
+        return hfHome(env, home).resolve("hub");
     }
 
     /** A copy that downloads from another endpoint (e.g. a mirror, or a local test server). */
     public HubConfig withEndpoint(URI newEndpoint) {
-        return new HubConfig(newEndpoint, cacheDir, token, offline, connectTimeout, readTimeout);
+        return new HubConfig(newEndpoint, cacheDir, token, offline, connectTimeout, readTimeout, proxy);
     }
 
     /** A copy with another cache folder. */
     public HubConfig withCacheDir(Path newCacheDir) {
-        return new HubConfig(endpoint, newCacheDir, token, offline, connectTimeout, readTimeout);
+        return new HubConfig(endpoint, newCacheDir, token, offline, connectTimeout, readTimeout, proxy);
     }
 
     /** A copy with another token (null for none). */
     public HubConfig withToken(String newToken) {
-        return new HubConfig(endpoint, cacheDir, newToken, offline, connectTimeout, readTimeout);
+        return new HubConfig(endpoint, cacheDir, newToken, offline, connectTimeout, readTimeout, proxy);
     }
 
     /** A copy with offline mode switched on or off. */
     public HubConfig withOffline(boolean newOffline) {
-        return new HubConfig(endpoint, cacheDir, token, newOffline, connectTimeout, readTimeout);
+        return new HubConfig(endpoint, cacheDir, token, newOffline, connectTimeout, readTimeout, proxy);
     }
 
     /** A copy with other network timeouts. */
     public HubConfig withTimeouts(Duration newConnectTimeout, Duration newReadTimeout) {
-        return new HubConfig(endpoint, cacheDir, token, offline, newConnectTimeout, newReadTimeout);
+        return new HubConfig(endpoint, cacheDir, token, offline, newConnectTimeout, newReadTimeout, proxy);
+    }
+
+    /** A copy that connects through other proxies. */
+    public HubConfig withProxy(HubProxy newProxy) {
+        return new HubConfig(endpoint, cacheDir, token, offline, connectTimeout, readTimeout, newProxy);
     }
 
     /** Parses an endpoint given as text (environment, command line) with a clear error for a malformed one. */
@@ -176,6 +225,7 @@ public record HubConfig(URI endpoint, Path cacheDir, String token, boolean offli
     @Override
     public String toString() {
         return "HubConfig[endpoint=" + endpoint + ", cacheDir=" + cacheDir + ", token=" + (token == null ? "none" : "set")
-                + ", offline=" + offline + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout + "]";
+                + ", offline=" + offline + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
+                + ", proxy=" + proxy + "]";
     }
 }

@@ -52,6 +52,7 @@ final class FakeHub implements AutoCloseable {
     private final Map<String, int[]> truncations = new ConcurrentHashMap<>();                 // sha256 -> {bytes, times}
     private final Map<String, Boolean> corruptOnce = new ConcurrentHashMap<>();               // sha256
     private final Map<String, Integer> stallOnce = new ConcurrentHashMap<>();                 // sha256 -> bytes sent
+    private final Map<String, int[]> transientFailures = new ConcurrentHashMap<>();            // server -> {status, times}
     private int commitCounter;
 
     FakeHub() throws IOException {
@@ -134,6 +135,26 @@ final class FakeHub implements AutoCloseable {
         corruptOnce.put(sha256Hex(content), true);
     }
 
+    /**
+     * The next {@code times} requests to {@code server} ("hub" or "cdn") are answered with {@code status} and
+     * {@code Retry-After: 0}, as a gateway or CDN in trouble answers (503, 502, 429, ...).
+     */
+    void failNextRequests(String server, int status, int times) {
+        transientFailures.put(server, new int[] {status, times});
+    }
+
+    /** Answers with an armed transient failure, if any; true when it did. */
+    private boolean failedTransiently(String server, HttpExchange exchange) throws IOException {
+        int[] rule = transientFailures.computeIfPresent(server, (k, r) -> r[1] > 0 ? new int[] {r[0], r[1] - 1} : null);
+        if (rule == null) {
+            return false;
+        }
+        exchange.getResponseHeaders().set("Retry-After", "0");
+        send(exchange, rule[0], null);
+        exchange.close();
+        return true;
+    }
+
     List<Request> requests() {
         return List.copyOf(requests);
     }
@@ -178,6 +199,9 @@ final class FakeHub implements AutoCloseable {
     private void serveHub(HttpExchange exchange) throws IOException {
         try (exchange) {
             record("hub", exchange);
+            if (failedTransiently("hub", exchange)) {
+                return;
+            }
             Matcher m = RESOLVE.matcher(exchange.getRequestURI().getRawPath());
             if (!m.matches()) {
                 send(exchange, 404, null);
@@ -236,6 +260,9 @@ final class FakeHub implements AutoCloseable {
 
     private void serveCdn(HttpExchange exchange) throws IOException {
         record("cdn", exchange);
+        if (failedTransiently("cdn", exchange)) {
+            return;
+        }
         String path = exchange.getRequestURI().getRawPath();
         String sha = path.startsWith("/lfs/") ? path.substring(5) : "";
         byte[] content = lfsObjects.get(sha);
