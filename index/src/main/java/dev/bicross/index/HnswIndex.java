@@ -356,15 +356,17 @@ public final class HnswIndex implements VectorIndex {
         int node = (int) nodes;
         int previous = (int) (nodes >> 32);
         store.ensureCapacity(node + 1, this::growGraph);
-        if (previous >= 0) {
-            store.lock.readLock().lock();
-            try {
+        // One read-lock hold (insert re-enters it) so a save sees the old node or the new one, never neither; the
+        // old node is retired only once the new one is live, so searches never miss the id meanwhile.
+        store.lock.readLock().lock();
+        try {
+            insert(node, id, prepared);
+            if (previous >= 0) {
                 store.markDeleted(previous);
-            } finally {
-                store.lock.readLock().unlock();
             }
+        } finally {
+            store.lock.readLock().unlock();
         }
-        insert(node, id, prepared);
     }
 
     /** Called by the store under its write lock, after the rows are published. */
@@ -596,6 +598,9 @@ public final class HnswIndex implements VectorIndex {
             int base = level == 0 ? current * stride0 : (level - 1) * strideUp;
             int count = Math.min((int) INTS.getAcquire(list, base), level == 0 ? 2 * m : m);
             System.arraycopy(list, base + 1, s.batch, 0, count);
+            if (level > 0) {
+                count = keepNodesOnLevel(s.batch, count, level, g);
+            }
             store.scoreBatch(query, rows, s.batch, count, s.batchScores);
             int from = current;
             for (int i = 0; i < count; i++) {
@@ -607,6 +612,22 @@ public final class HnswIndex implements VectorIndex {
             improved = current != from;
         }
         return NodeQueue.encode(current, currentScore);
+    }
+
+    /**
+     * Growth copies the array of upper-level lists but shares the lists, so a search still holding the previous
+     * generation {@code g} can read links to nodes added after it: beyond its arrays, or not yet on this level in
+     * them (no list to follow). Keeps, in place, only nodes {@code g} has on {@code level}; returns their count.
+     */
+    private static int keepNodesOnLevel(int[] nodes, int count, int level, Graph g) {
+        int kept = 0;
+        for (int i = 0; i < count; i++) {
+            int node = nodes[i];
+            if (node < g.levels.length && g.levels[node] >= level) {
+                nodes[kept++] = node;
+            }
+        }
+        return kept;
     }
 
     /**
