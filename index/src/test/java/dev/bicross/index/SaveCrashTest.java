@@ -33,7 +33,7 @@ class SaveCrashTest {
 
     static final int BASE = 1500;
     static final int DIM = 48;
-    private static final int KILLS = Integer.getInteger("bicross.crash.kills", 10);
+    private static final int KILLS = Integer.getInteger("bicross.crash.kills", 8);
 
     @TempDir
     Path dir;
