@@ -113,7 +113,11 @@ class ResourceLimitsTest {
         command.addAll(List.of(extra));
         Path log = dir.resolve(scenario + ".log");
         Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        int exit = child.waitFor();
+        if (!child.waitFor(5, java.util.concurrent.TimeUnit.MINUTES)) {
+            child.destroyForcibly();
+            throw new AssertionError(scenario + " did not finish in 5 minutes");
+        }
+        int exit = child.exitValue();
         String out = Files.readString(log);
         System.out.print("[limits] " + out);
         assertEquals(0, exit, scenario + " under -Xmx" + heap + " failed:\n" + out);

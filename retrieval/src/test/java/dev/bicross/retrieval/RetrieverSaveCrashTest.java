@@ -65,6 +65,7 @@ class RetrieverSaveCrashTest {
             long deadline = System.nanoTime() + 120_000_000_000L;
             while (lastSaved(log) < 0) { // each child saves once before it may be killed
                 if (!child.isAlive() || System.nanoTime() > deadline) {
+                    child.destroyForcibly();
                     fail("child never saved: " + Files.readString(log));
                 }
                 Thread.sleep(5);

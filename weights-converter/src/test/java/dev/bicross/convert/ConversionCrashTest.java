@@ -79,7 +79,11 @@ class ConversionCrashTest {
         Path log = temp.resolve("child-last.log");
         Process last = new ProcessBuilder(command(jar, cache)).redirectErrorStream(true).redirectOutput(log.toFile())
                 .start();
-        assertEquals(0, last.waitFor(), Files.readString(log));
+        if (!last.waitFor(5, java.util.concurrent.TimeUnit.MINUTES)) {
+            last.destroyForcibly();
+            fail("the last child did not finish in 5 minutes");
+        }
+        assertEquals(0, last.exitValue(), Files.readString(log));
         assertTrue(DefaultModels.isComplete(folder));
         TreeMap<String, String> finalHashes = hashes(folder);
         for (TreeMap<String, String> seen : completeSeen) {
@@ -134,6 +138,7 @@ class ConversionCrashTest {
             }
             Thread.sleep(5);
         }
+        child.destroyForcibly();
         fail("child never printed '" + line + "'");
     }
 

@@ -73,6 +73,9 @@ class DownloadCrashTest {
                 continue;
             }
             checkCache(cache);
+            if (!Files.exists(cache)) {
+                continue; // killed before it created the cache
+            }
             try (Stream<Path> all = Files.walk(cache)) {
                 if (all.anyMatch(p -> p.toString().endsWith(".incomplete"))) {
                     killedWithPartial++;
@@ -81,7 +84,11 @@ class DownloadCrashTest {
         }
         Process last = new ProcessBuilder(javaCommand(Child.class, hub.endpoint().toString(), cache.toString()))
                 .redirectErrorStream(true).redirectOutput(temp.resolve("child-last.log").toFile()).start();
-        assertEquals(0, last.waitFor(), Files.readString(temp.resolve("child-last.log")));
+        if (!last.waitFor(5, java.util.concurrent.TimeUnit.MINUTES)) {
+            last.destroyForcibly();
+            fail("the last child did not finish in 5 minutes");
+        }
+        assertEquals(0, last.exitValue(), Files.readString(temp.resolve("child-last.log")));
         String log = Files.readString(temp.resolve("child-last.log"));
         Path folder = Path.of(log.substring(log.indexOf("resolved ") + 9).strip());
         for (Map.Entry<String, byte[]> file : files.entrySet()) {
@@ -145,6 +152,7 @@ class DownloadCrashTest {
             }
             Thread.sleep(5);
         }
+        child.destroyForcibly();
         fail("child never printed '" + line + "'");
     }
 
