@@ -50,6 +50,30 @@ class SaveCrashTest {
         System.out.println("[crash] flat index: " + survived + " kills survived");
     }
 
+    @Test
+    void saveDeletesOnlyItsOwnTargetsLeftovers() throws Exception {
+        Path file = dir.resolve("x.index");
+        List<Path> leftovers = List.of(dir.resolve("x.index.123.tmp"), dir.resolve("x.index.18446744073709551615.tmp"));
+        List<Path> others = List.of(dir.resolve("x.index.tmp"), dir.resolve("x.index.12a.tmp"),
+                dir.resolve("y.index.123.tmp"), dir.resolve("x.index.123.tmp.bak"));
+        for (Path p : leftovers) {
+            Files.writeString(p, "half a file");
+        }
+        for (Path p : others) {
+            Files.writeString(p, "not ours");
+        }
+        FlatIndex index = FlatIndex.create(DIM, Metric.EUCLIDEAN);
+        index.add(1, vectorOf(1));
+        index.save(file);
+        for (Path p : leftovers) {
+            assertTrue(!Files.exists(p), p + " should be deleted");
+        }
+        for (Path p : others) {
+            assertTrue(Files.exists(p), p + " is not a leftover of x.index and must stay");
+        }
+        assertTrue(FlatIndex.load(file).contains(1));
+    }
+
     private int killRepeatedly(String kind) throws Exception {
         Path file = dir.resolve(kind + ".index");
         SplittableRandom random = new SplittableRandom(kind.hashCode());
