@@ -281,13 +281,22 @@ final class VectorStore {
         }
     }
 
-    /** Empties a worst-first queue into hits, best first. */
+    /**
+     * Empties a worst-first queue into hits, best first, each id once. An update replaces an id's node by a new
+     * one; a search running meanwhile can find both live (the old before it is marked, the new after), so a
+     * repeated id keeps only its best hit (the result then has one hit fewer).
+     */
     static List<SearchHit> hits(NodeQueue queue, Rows r) {
         long[] drained = new long[queue.size()];
         int n = queue.drainBestFirst(drained);
         List<SearchHit> hits = new ArrayList<>(n);
+        java.util.Set<Long> seen = n > 32 ? new java.util.HashSet<>() : null;
         for (int i = 0; i < n; i++) {
-            hits.add(new SearchHit(r.ids[NodeQueue.node(drained[i])], NodeQueue.score(drained[i])));
+            long id = r.ids[NodeQueue.node(drained[i])];
+            if (seen != null ? !seen.add(id) : hits.stream().anyMatch(h -> h.id() == id)) {
+                continue;
+            }
+            hits.add(new SearchHit(id, NodeQueue.score(drained[i])));
         }
         return List.copyOf(hits);
     }

@@ -29,7 +29,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
@@ -64,8 +67,11 @@ final class RetrieverFiles {
         Path parent = target.getParent();
         Files.createDirectories(parent);
         String name = target.getFileName().toString();
+        restoreMovedAside(target);
         Path tmp = Files.createTempDirectory(parent, "." + name + ".tmp-");
+        WRITING.add(tmp);
         try {
+            deleteLeftovers(target);
             RetrieverStore store = retriever.store();
             writeDocuments(tmp.resolve(DOCUMENTS), store);
             writePassages(tmp.resolve(PASSAGES), store);
@@ -75,6 +81,50 @@ final class RetrieverFiles {
         } catch (IOException | RuntimeException e) {
             deleteRecursively(tmp);
             throw e;
+        } finally {
+            WRITING.remove(tmp);
+        }
+    }
+
+    /** Temporary folders this JVM is writing now; any other {@code .<name>.tmp-*} is a killed save's leftover. */
+    private static final Set<Path> WRITING = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Completes a save killed between its two renames: the folder is missing but the previous one, moved aside
+     * whole, is still there; it is renamed back. (Each save first deletes older leftovers, so at most one
+     * moved-aside folder exists.)
+     */
+    private static void restoreMovedAside(Path target) throws IOException {
+        if (Files.exists(target) || target.getParent() == null || !Files.isDirectory(target.getParent())) {
+            return;
+        }
+        String prefix = "." + target.getFileName() + ".old-";
+        try (Stream<Path> siblings = Files.list(target.getParent())) {
+            List<Path> aside = siblings.filter(p -> p.getFileName().toString().startsWith(prefix)).sorted().toList();
+            if (!aside.isEmpty() && Files.isRegularFile(aside.getLast().resolve(MANIFEST))) {
+                move(aside.getLast(), target);
+            }
+        }
+    }
+
+    /**
+     * Deletes what killed saves left next to an existing folder: temporary folders (except those this JVM is
+     * writing) and a previous folder moved aside but not yet deleted. Two processes saving the same folder at
+     * once is not supported (one of them fails; the folder stays whole).
+     */
+    private static void deleteLeftovers(Path target) throws IOException {
+        if (!Files.exists(target)) {
+            return;
+        }
+        String tmpPrefix = "." + target.getFileName() + ".tmp-";
+        String oldPrefix = "." + target.getFileName() + ".old-";
+        try (Stream<Path> siblings = Files.list(target.getParent())) {
+            for (Path p : siblings.toList()) {
+                String n = p.getFileName().toString();
+                if ((n.startsWith(tmpPrefix) && !WRITING.contains(p)) || n.startsWith(oldPrefix)) {
+                    deleteRecursively(p);
+                }
+            }
         }
     }
 
@@ -125,6 +175,7 @@ final class RetrieverFiles {
     }
 
     static Retriever open(Path dir, BiEncoder biEncoder, CrossEncoder crossEncoder) throws IOException {
+        restoreMovedAside(dir.toAbsolutePath().normalize());
         Path manifestFile = dir.resolve(MANIFEST);
         if (!Files.isRegularFile(manifestFile)) {
             throw new NoSuchFileException(manifestFile.toString(), null, interruptedSaveHint(dir)

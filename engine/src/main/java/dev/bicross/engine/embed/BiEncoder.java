@@ -89,15 +89,27 @@ public final class BiEncoder {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
         }
-        List<Encoding> encodings = new ArrayList<>(texts.size());
-        for (String text : texts) {
+        Embedding[] results = new Embedding[texts.size()];
+        // Tokenize and sort a window of batches at a time: enough to group similar lengths, and the token arrays
+        // of a huge list (100,000 texts) never all live at once.
+        int window = (int) Math.min(Integer.MAX_VALUE, (long) batchSize * SORT_WINDOW_BATCHES);
+        for (int from = 0; from < texts.size(); from += window) {
+            encodeWindow(texts, from, (int) Math.min(texts.size(), (long) from + window), batchSize, results);
+        }
+        return Arrays.asList(results);
+    }
+
+    /** Batches tokenized and length-sorted together by {@link #encodeDetailed(List, int)}. */
+    static final int SORT_WINDOW_BATCHES = 64;
+
+    private void encodeWindow(List<String> texts, int from, int to, int batchSize, Embedding[] results) {
+        List<Encoding> encodings = new ArrayList<>(to - from);
+        for (String text : texts.subList(from, to)) {
             encodings.add(tokenizer.encode(text, settings.maxSeqLength()));
         }
-        Integer[] order = new Integer[texts.size()];
+        Integer[] order = new Integer[to - from];
         Arrays.setAll(order, i -> i);
         Arrays.sort(order, Comparator.comparingInt(i -> encodings.get(i).length()));
-
-        Embedding[] results = new Embedding[texts.size()];
         for (int start = 0; start < order.length; start += batchSize) {
             int end = Math.min(order.length, start + batchSize);
             List<Encoding> batch = new ArrayList<>(end - start);
@@ -106,10 +118,9 @@ public final class BiEncoder {
             }
             Embedding[] embedded = embedBatch(batch);
             for (int k = start; k < end; k++) {
-                results[order[k]] = embedded[k - start];
+                results[from + order[k]] = embedded[k - start];
             }
         }
-        return Arrays.asList(results);
     }
 
     private Embedding[] embedBatch(List<Encoding> batch) {

@@ -93,15 +93,27 @@ public final class CrossEncoder {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
         }
-        List<Encoding> encodings = new ArrayList<>(pairs.size());
-        for (TextPair pair : pairs) {
+        float[][] scores = new float[pairs.size()][];
+        // A window of batches is tokenized and sorted at a time, so a huge list never holds all its tokens at once.
+        int window = (int) Math.min(Integer.MAX_VALUE, (long) batchSize * SORT_WINDOW_BATCHES);
+        for (int from = 0; from < pairs.size(); from += window) {
+            scoreWindow(pairs, from, (int) Math.min(pairs.size(), (long) from + window), batchSize, scores);
+        }
+        return scores;
+    }
+
+    /** Batches tokenized and length-sorted together by {@link #predictLabels}. */
+    static final int SORT_WINDOW_BATCHES = 64;
+
+    private void scoreWindow(List<TextPair> pairs, int from, int to, int batchSize, float[][] scores) {
+        List<Encoding> encodings = new ArrayList<>(to - from);
+        for (TextPair pair : pairs.subList(from, to)) {
             encodings.add(tokenizer.encodePair(pair.query(), pair.document(), settings.maxLength()));
         }
         // Sort by length so each packed batch holds pairs of similar size; results go back to input order.
-        Integer[] order = new Integer[pairs.size()];
+        Integer[] order = new Integer[to - from];
         Arrays.setAll(order, i -> i);
         Arrays.sort(order, Comparator.comparingInt(i -> encodings.get(i).length()));
-        float[][] scores = new float[pairs.size()][];
         for (int start = 0; start < order.length; start += batchSize) {
             int end = Math.min(order.length, start + batchSize);
             List<Encoding> batch = new ArrayList<>(end - start);
@@ -112,10 +124,9 @@ public final class CrossEncoder {
             for (int k = start; k < end; k++) {
                 float[] row = logits[k - start];
                 settings.activation().apply(row);
-                scores[order[k]] = row;
+                scores[from + order[k]] = row;
             }
         }
-        return scores;
     }
 
     /**

@@ -357,11 +357,34 @@ final class FakeHub implements AutoCloseable {
             return;
         }
         exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        exchange.getResponseBody().write(body);
+        int chunk = throttleChunkBytes;
+        if (chunk <= 0) {
+            exchange.getResponseBody().write(body);
+            return;
+        }
+        for (int from = 0; from < body.length; from += chunk) { // a slow link: a chunk, then a pause
+            exchange.getResponseBody().write(body, from, Math.min(chunk, body.length - from));
+            exchange.getResponseBody().flush();
+            try {
+                Thread.sleep(THROTTLE_PAUSE_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("fake hub: interrupted", e);
+            }
+        }
+    }
+
+    private static final long THROTTLE_PAUSE_MILLIS = 10;
+    private static volatile int throttleChunkBytes;
+
+    /** Sends bodies in chunks of {@code bytes} with a 10 ms pause after each (0: at full speed). */
+    void throttle(int bytes) {
+        throttleChunkBytes = bytes;
     }
 
     @Override
     public void close() {
+        throttleChunkBytes = 0;
         hub.stop(0);
         cdn.stop(0);
         executor.shutdownNow();

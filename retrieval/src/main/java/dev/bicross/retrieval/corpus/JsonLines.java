@@ -8,6 +8,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,12 +23,28 @@ final class JsonLines {
     private JsonLines() {
     }
 
+    /**
+     * Longest line read, in characters. A line is held whole while it is parsed, so an unbounded one (a 100 MB
+     * document on one line) could exhaust the heap; this matches Jackson's own limit on one string value.
+     */
+    static final int MAX_LINE_CHARS = 20_000_000;
+
     static void forEach(Path file, Consumer<JsonNode> consumer) throws IOException {
         try (BufferedReader reader = open(file)) {
+            BoundedLines lines = new BoundedLines(reader, MAX_LINE_CHARS);
             String line;
             long lineNumber = 0;
-            while ((line = reader.readLine()) != null) {
+            while (true) {
                 lineNumber++;
+                try {
+                    line = lines.next();
+                } catch (LineTooLongException e) {
+                    throw new CorpusFormatException(file, lineNumber, "line longer than " + MAX_LINE_CHARS
+                            + " characters; a document this large is refused (split it into several documents)");
+                }
+                if (line == null) {
+                    break;
+                }
                 if (line.isBlank()) {
                     continue;
                 }
@@ -46,6 +63,73 @@ final class JsonLines {
                     throw new CorpusFormatException(file, lineNumber, e.getMessage(), e);
                 }
             }
+        }
+    }
+
+    private static final class LineTooLongException extends IOException {
+        LineTooLongException() {
+            super("line too long");
+        }
+    }
+
+    /** Lines ended by \n, \r or \r\n, as {@link BufferedReader#readLine}, refusing any longer than a limit. */
+    private static final class BoundedLines {
+        private final Reader reader;
+        private final int maxChars;
+        private final char[] buffer = new char[1 << 16];
+        private int position;
+        private int limit;
+        private StringBuilder line = new StringBuilder();
+        private boolean skipLineFeed;
+
+        BoundedLines(Reader reader, int maxChars) {
+            this.reader = reader;
+            this.maxChars = maxChars;
+        }
+
+        /** The next line, or null at the end of input. */
+        String next() throws IOException {
+            line.setLength(0);
+            boolean any = false;
+            while (true) {
+                if (position == limit) {
+                    limit = reader.read(buffer, 0, buffer.length);
+                    position = 0;
+                    if (limit <= 0) {
+                        limit = 0;
+                        return any ? take() : null;
+                    }
+                }
+                if (skipLineFeed) {
+                    skipLineFeed = false;
+                    if (buffer[position] == '\n') {
+                        position++;
+                        continue;
+                    }
+                }
+                any = true;
+                int start = position;
+                while (position < limit && buffer[position] != '\n' && buffer[position] != '\r') {
+                    position++;
+                }
+                if (line.length() + (position - start) > maxChars) {
+                    throw new LineTooLongException();
+                }
+                line.append(buffer, start, position - start);
+                if (position < limit) {
+                    skipLineFeed = buffer[position] == '\r';
+                    position++;
+                    return take();
+                }
+            }
+        }
+
+        private String take() {
+            String text = line.toString();
+            if (line.capacity() > 1 << 20) {
+                line = new StringBuilder(); // do not keep a huge line's buffer alive
+            }
+            return text;
         }
     }
 

@@ -60,6 +60,18 @@ class CorporaTest {
     }
 
     @Test
+    void linesEndWithLfCrOrCrLfAndTheLastNeedsNoEnd() throws IOException {
+        Path file = dir.resolve("mixed.jsonl");
+        Files.writeString(file, "{\"_id\": \"a\", \"text\": \"x\"}\r\n\r\n{\"_id\": \"b\", \"text\": \"y\"}\r"
+                + "{\"_id\": \"c\", \"text\": \"z\"}\n\n{\"_id\": \"d\", \"text\": \"w\"}");
+        assertEquals(List.of("a", "b", "c", "d"), Corpora.readJsonl(file).stream().map(Document::id).toList());
+        Path bad = dir.resolve("bad.jsonl");
+        Files.writeString(bad, "{\"_id\": \"a\", \"text\": \"x\"}\r\n\r\nnot json\n");
+        var e = org.junit.jupiter.api.Assertions.assertThrows(CorpusFormatException.class, () -> Corpora.readJsonl(bad));
+        assertTrue(e.getMessage().contains("bad.jsonl:3: not valid JSON"), e.getMessage());
+    }
+
+    @Test
     void badLinesAreReportedWithFileAndLine() throws IOException {
         Path file = dir.resolve("docs.jsonl");
         Files.writeString(file, "{\"id\": \"1\", \"text\": \"ok\"}\n{not json\n");
