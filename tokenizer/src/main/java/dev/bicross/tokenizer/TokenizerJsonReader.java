@@ -18,6 +18,7 @@ import dev.bicross.tokenizer.TokenizerConfig.WordPieceModel;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +67,8 @@ public final class TokenizerJsonReader {
         try {
             return parse(root, source);
         } catch (IllegalArgumentException e) {
-            throw new IOException(e.getMessage(), e);
+            throw new IOException(e.getMessage().startsWith(source + ": ") ? e.getMessage()
+                    : source + ": " + e.getMessage(), e);
         }
     }
 
@@ -82,9 +84,9 @@ public final class TokenizerJsonReader {
      */
     public static TokenizerConfig readVocabTxt(Path file, Path tokenizerConfig) throws IOException {
         Map<String, Integer> vocab = new LinkedHashMap<>();
+        int id = 0;
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
-            int id = 0;
             while ((line = r.readLine()) != null) {
                 String token = line.strip();
                 if (!token.isEmpty()) {
@@ -92,6 +94,8 @@ public final class TokenizerJsonReader {
                 }
                 id++;
             }
+        } catch (CharacterCodingException e) {
+            throw new IOException(file + ": not UTF-8 text (malformed bytes near line " + (id + 1) + ")", e);
         }
         if (vocab.isEmpty()) {
             throw new IOException(file + ": empty vocabulary");

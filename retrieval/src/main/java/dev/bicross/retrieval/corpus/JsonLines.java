@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.BufferedReader;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /** Reads JSON Lines files, gzip-compressed when the name ends in {@code .gz}; blank lines are skipped. */
 final class JsonLines {
@@ -22,11 +24,24 @@ final class JsonLines {
     private JsonLines() {
     }
 
+    /**
+     * Calls {@code consumer} with each line's JSON object.
+     *
+     * @throws CorpusFormatException naming the file and line, for a line that is not a JSON object, a corrupt or
+     *                               truncated gzip stream, or an {@link IllegalArgumentException} of the consumer
+     * @throws IOException           if the file cannot be read
+     */
     static void forEach(Path file, Consumer<JsonNode> consumer) throws IOException {
-        try (BufferedReader reader = open(file)) {
+        BufferedReader opened;
+        try {
+            opened = open(file);
+        } catch (ZipException | EOFException e) {
+            throw new CorpusFormatException(file, 0, "not a gzip file (" + e.getMessage() + ")", e);
+        }
+        long lineNumber = 0;
+        try (BufferedReader reader = opened) {
             String line;
-            long lineNumber = 0;
-            while ((line = reader.readLine()) != null) {
+            while ((line = readLine(reader, file, lineNumber + 1)) != null) {
                 lineNumber++;
                 if (line.isBlank()) {
                     continue;
@@ -46,6 +61,15 @@ final class JsonLines {
                     throw new CorpusFormatException(file, lineNumber, e.getMessage(), e);
                 }
             }
+        }
+    }
+
+    /** The next line; a gzip stream that is corrupt or ends early is a {@link CorpusFormatException} at that line. */
+    private static String readLine(BufferedReader reader, Path file, long lineNumber) throws IOException {
+        try {
+            return reader.readLine();
+        } catch (ZipException | EOFException e) {
+            throw new CorpusFormatException(file, lineNumber, "corrupt or truncated gzip data (" + e.getMessage() + ")", e);
         }
     }
 
