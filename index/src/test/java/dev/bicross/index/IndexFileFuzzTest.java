@@ -73,6 +73,24 @@ class IndexFileFuzzTest {
         check(file);
     }
 
+    /** Memory stays bounded: a header claiming 2^31 - 1 nodes in a small file is refused before arrays are sized. */
+    @Test
+    void headerClaimingTwoBillionNodesIsRefusedBeforeAllocation() throws IOException {
+        FlatIndex flat = FlatIndex.create(2, Metric.EUCLIDEAN);
+        flat.add(1, new float[] {1, 2});
+        Path file = dir.resolve("huge-count.bxi");
+        flat.save(file);
+        byte[] bytes = Files.readAllBytes(file);
+        // HEADER payload starts after the 20-byte preamble and the 16-byte section header:
+        // "" model, "" fingerprint, dimension, "EUCLIDEAN", then the node count.
+        int count = 20 + 16 + 4 + 4 + 4 + 4 + "EUCLIDEAN".length();
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(count, Integer.MAX_VALUE);
+        Files.write(file, withSectionChecksums(bytes));
+        IndexFormatException e = org.junit.jupiter.api.Assertions.assertThrows(IndexFormatException.class,
+                () -> FlatIndex.load(file));
+        assertTrue(e.getMessage().contains("IDS"), e.getMessage());
+    }
+
     private static void check(Path file) throws IOException {
         VectorIndex flat = loadOrNull(file, true);
         VectorIndex hnsw = loadOrNull(file, false);

@@ -79,6 +79,16 @@ class SafetensorsFuzzTest {
         }
     }
 
+    /** Memory stays bounded: a header length of 2^60 is refused from the 8 bytes, before anything is allocated. */
+    @Test
+    void headerClaiming2Pow60BytesIsRefusedBeforeAllocation() throws IOException {
+        byte[] bytes = new byte[64];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 60);
+        Path file = Files.write(dir.resolve("huge-header.safetensors"), bytes);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafetensorsFile.open(file));
+        assertTrue(e.getMessage().contains("header length " + (1L << 60)), e.getMessage());
+    }
+
     private static void check(Path file) throws IOException {
         long size = Files.size(file);
         try (SafetensorsFile f = SafetensorsFile.open(file)) {

@@ -37,7 +37,12 @@ public final class OnnxReader {
         this.source = source;
     }
 
-    /** Reads (memory-maps) an ONNX file. */
+    /**
+     * Reads (memory-maps) an ONNX file.
+     *
+     * @throws OnnxFormatException naming the file, for bytes that are not a well-formed ONNX model
+     * @throws IOException         if the file cannot be read
+     */
     public static OnnxModel read(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
@@ -50,7 +55,12 @@ public final class OnnxReader {
         }
     }
 
-    /** Reads an ONNX model from bytes; {@code source} names them in error messages (a file, or jar!/entry). */
+    /**
+     * Reads an ONNX model from bytes; {@code source} names them in error messages (a file, or jar!/entry).
+     *
+     * @throws OnnxFormatException the only exception for bad bytes (truncated, not protobuf, a field of the wrong
+     *                             kind, external data); tensor values are checked when decoded ({@link OnnxTensor})
+     */
     public static OnnxModel read(ByteBuffer bytes, String source) throws OnnxFormatException {
         return new OnnxReader(source).model(new ProtoReader(source, bytes.order(ByteOrder.LITTLE_ENDIAN), 0, "ModelProto"));
     }
