@@ -383,6 +383,17 @@ public final class OnnxReader {
                     + "; bicross reads self-contained ONNX files only (re-save the model with all tensors inside,"
                     + " e.g. onnx.save_model(m, path, save_as_external_data=False))");
         }
+        long elements = 1;
+        for (long d : dims.toArray()) {
+            if (d < 0) {
+                throw new OnnxFormatException(source + ": tensor '" + name + "' has a negative dimension " + d);
+            }
+            if (d != 0 && elements > Long.MAX_VALUE / d) {
+                throw new OnnxFormatException(source + ": tensor '" + name + "' has dims "
+                        + java.util.Arrays.toString(dims.toArray()) + " whose element count overflows");
+            }
+            elements *= d;
+        }
         OnnxDataType type = OnnxDataType.ofCode(dataType);
         if (type == null) {
             if (!initializer) {
@@ -391,11 +402,6 @@ public final class OnnxReader {
             }
             throw new OnnxFormatException(source + ": tensor '" + name + "' has data type " + dataType
                     + ", which bicross does not read (supported: float, float16, bfloat16, double and integer types)");
-        }
-        for (long d : dims.toArray()) {
-            if (d < 0) {
-                throw new OnnxFormatException(source + ": tensor '" + name + "' has a negative dimension " + d);
-            }
         }
         double[] da = null;
         if (doubles != null) {
