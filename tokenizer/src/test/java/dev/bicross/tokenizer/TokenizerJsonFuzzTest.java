@@ -39,6 +39,14 @@ class TokenizerJsonFuzzTest {
         TokenizerInvariants.check(tokenizer, "Hello, [SEP] wörld! 日本 ##ing", null, BertTokenizer.NO_TRUNCATION);
         TokenizerInvariants.check(tokenizer, "a question", "a [MASK] document that is longer", 8);
         assertFalse(tokenizer.vocabSize() <= 0, "empty vocabulary accepted");
+        for (Encoding e : tokenizer.encodeBatchPadded(java.util.List.of("a", "a longer text, with more words"),
+                BertTokenizer.NO_TRUNCATION)
+                .encodings()) {
+            for (int id : e.ids()) {
+                assertTrue(id >= 0 && id < tokenizer.vocabSize(), () -> "padded encoding holds id " + id
+                        + " outside the vocabulary of " + tokenizer.vocabSize());
+            }
+        }
     }
 
     /** The committed seeds are cut down; the whole real file (700 KB, from the test class path) must pass too. */
