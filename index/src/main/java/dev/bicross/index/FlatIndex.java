@@ -36,7 +36,13 @@ public final class FlatIndex implements VectorIndex {
                 metadata);
     }
 
-    /** Reads an index written by {@link #save}. */
+    /**
+     * Reads an index written by {@link #save}.
+     *
+     * @throws IndexFormatException naming the file: not an index, another kind, truncated, a checksum or a
+     *                              consistency check failed (the only exception for bad contents)
+     * @throws IOException          if the file does not exist or cannot be read
+     */
     public static FlatIndex load(Path file) throws IOException {
         IndexFile.Contents contents = IndexFile.read(file);
         if (contents.graph() != null) {

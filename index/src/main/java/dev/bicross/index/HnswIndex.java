@@ -114,7 +114,13 @@ public final class HnswIndex implements VectorIndex {
         return builder(dimension, metric).build();
     }
 
-    /** Reads an index written by {@link #save}. Searches on it return bit-identical results. */
+    /**
+     * Reads an index written by {@link #save}. Searches on it return bit-identical results.
+     *
+     * @throws IndexFormatException naming the file: not an index, a flat index, truncated, a checksum or a graph
+     *                              consistency check failed (the only exception for bad contents)
+     * @throws IOException          if the file does not exist or cannot be read
+     */
     public static HnswIndex load(Path file) throws IOException {
         IndexFile.Contents c = IndexFile.read(file);
         if (c.graph() == null) {

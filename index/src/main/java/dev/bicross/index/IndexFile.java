@@ -509,20 +509,27 @@ final class IndexFile {
                     throw bad("HEADER: entry point " + entryNode + " at level " + entryLevel
                             + " does not match the graph");
                 }
-            } else if (entryNode != -1 && count == 0) {
-                throw bad("HEADER: entry point " + entryNode + " in an empty graph");
+            } else if (entryNode != -1) {
+                throw bad("HEADER: entry point " + entryNode + (count == 0 ? " in an empty graph" : " (expected a node or -1)"));
+            } else {
+                for (int node = 0; node < count; node++) {
+                    if (states[node] != VectorStore.EMPTY) {
+                        throw bad("HEADER: no entry point, but node " + node + " is in the graph");
+                    }
+                }
             }
             int stride0 = 2 * m + 1;
             for (int node = 0; node < count; node++) {
-                checkList(g.level0(), node * stride0, 2 * m, count, "LEVEL0", node, 0);
+                checkList(g.level0(), node * stride0, 2 * m, count, "LEVEL0", node, 0, g.levels());
                 for (int level = 1; level <= g.levels()[node]; level++) {
-                    checkList(g.upper()[node], (level - 1) * (m + 1), m, count, "UPPER", node, level);
+                    checkList(g.upper()[node], (level - 1) * (m + 1), m, count, "UPPER", node, level, g.levels());
                 }
             }
         }
 
-        private void checkList(int[] list, int base, int max, int count, String name, int node, int level)
-                throws IndexFormatException {
+        /** A node's links at one level: at most {@code max}, each to a node in range that reaches that level. */
+        private void checkList(int[] list, int base, int max, int count, String name, int node, int level,
+                               byte[] levels) throws IndexFormatException {
             int n = list[base];
             if (n < 0 || n > max) {
                 throw bad(name + " section: node " + node + " has " + n + " links at level " + level + " (max " + max + ")");
@@ -531,6 +538,10 @@ final class IndexFile {
                 if (list[base + i] < 0 || list[base + i] >= count) {
                     throw bad(name + " section: node " + node + " links to node " + list[base + i]
                             + " at level " + level + ", outside [0, " + count + ")");
+                }
+                if (levels[list[base + i]] < level) {
+                    throw bad(name + " section: node " + node + " links to node " + list[base + i] + " at level "
+                            + level + ", but that node only reaches level " + levels[list[base + i]]);
                 }
             }
         }

@@ -19,11 +19,52 @@ import java.util.Objects;
 public record TokenizerConfig(Normalizer normalizer, WordPieceModel model, Template postProcessor,
                               TruncationConfig truncation, PaddingConfig padding, List<AddedToken> addedTokens) {
 
+    /** Ids must lie in {@code [0, MAX_ID)}: the tokenizer keeps an array indexed by id. */
+    public static final int MAX_ID = 1 << 24;
+
+    /**
+     * Validates what the tokenizer relies on: ids within {@code [0, MAX_ID)}, every id the template or the padding
+     * emits is a token's id.
+     *
+     * @throws IllegalArgumentException naming the offending token, id or section
+     */
     public TokenizerConfig {
         Objects.requireNonNull(normalizer, "normalizer");
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(postProcessor, "postProcessor");
         addedTokens = List.copyOf(addedTokens);
+        java.util.Set<Integer> ids = new java.util.HashSet<>();
+        model.vocab().forEach((token, id) -> ids.add(checkId(id, "vocab id of '" + token + "'")));
+        for (AddedToken t : addedTokens) {
+            ids.add(checkId(t.id(), "added token '" + t.content() + "' id"));
+        }
+        for (Piece piece : postProcessor.pair()) {
+            checkSpecialIds(piece, ids);
+        }
+        for (Piece piece : postProcessor.single()) {
+            checkSpecialIds(piece, ids);
+        }
+        if (padding != null && !ids.contains(padding.padId())) {
+            throw new IllegalArgumentException("padding pad_id " + padding.padId() + " is not the id of any token");
+        }
+    }
+
+    private static int checkId(int id, String what) {
+        if (id < 0 || id >= MAX_ID) {
+            throw new IllegalArgumentException(what + " is " + id + ", outside [0, " + MAX_ID + ")");
+        }
+        return id;
+    }
+
+    private static void checkSpecialIds(Piece piece, java.util.Set<Integer> ids) {
+        if (piece instanceof Special s) {
+            for (int id : s.ids()) {
+                if (!ids.contains(id)) {
+                    throw new IllegalArgumentException("post_processor special token '" + s.name() + "' has id " + id
+                            + ", which is not the id of any token in the vocabulary");
+                }
+            }
+        }
     }
 
     /**
@@ -112,9 +153,52 @@ public record TokenizerConfig(Normalizer normalizer, WordPieceModel model, Templ
      * {@code BertProcessing} is the template {@code [CLS]:0 $A:0 [SEP]:0} / {@code ... $B:1 [SEP]:1}.
      */
     public record Template(List<Piece> single, List<Piece> pair) {
+        /**
+         * Checks the BERT shape: the single template holds {@code $A} once, the pair template {@code $A} and
+         * {@code $B} once each; sequences have type id 0 ({@code $A}) and 1 ({@code $B}), special tokens 0 or 1, and
+         * at least one id each (an encoding's offsets refer to the first text for type 0, the second for type 1).
+         *
+         * @throws IllegalArgumentException naming the template and the piece at fault
+         */
         public Template {
             single = List.copyOf(single);
             pair = List.copyOf(pair);
+            check(single, "single", false);
+            check(pair, "pair", true);
+        }
+
+        private static void check(List<Piece> pieces, String which, boolean isPair) {
+            int a = 0;
+            int b = 0;
+            for (Piece p : pieces) {
+                switch (p) {
+                    case Sequence s -> {
+                        if (s.second()) {
+                            b++;
+                        } else {
+                            a++;
+                        }
+                        if (s.typeId() != (s.second() ? 1 : 0)) {
+                            throw new IllegalArgumentException("post_processor " + which + " template gives $"
+                                    + (s.second() ? "B" : "A") + " type id " + s.typeId() + " (bicross supports $A:0 and $B:1)");
+                        }
+                    }
+                    case Special s -> {
+                        if (s.ids().length == 0 || s.ids().length != s.tokens().length) {
+                            throw new IllegalArgumentException("post_processor special token '" + s.name() + "' has "
+                                    + s.ids().length + " ids and " + s.tokens().length + " tokens (needs at least one of each, as many tokens as ids)");
+                        }
+                        if (s.typeId() != 0 && s.typeId() != 1) {
+                            throw new IllegalArgumentException("post_processor " + which + " template gives special token '"
+                                    + s.name() + "' type id " + s.typeId() + " (bicross supports 0 and 1)");
+                        }
+                    }
+                }
+            }
+            if (a != 1 || b != (isPair ? 1 : 0)) {
+                throw new IllegalArgumentException("post_processor " + which + " template has $A " + a + " and $B " + b
+                        + " times (expected $A once" + (isPair ? " and $B once)" : " and no $B)"));
+            }
         }
 
         /** The BERT template with the given special tokens. */

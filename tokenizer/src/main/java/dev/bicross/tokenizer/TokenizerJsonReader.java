@@ -18,6 +18,7 @@ import dev.bicross.tokenizer.TokenizerConfig.WordPieceModel;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +42,12 @@ public final class TokenizerJsonReader {
     private TokenizerJsonReader() {
     }
 
-    /** Reads {@code tokenizer.json} from a file. */
+    /**
+     * Reads {@code tokenizer.json} from a file.
+     *
+     * @throws IOException if the file cannot be read, or (with a message that starts with the file name) is not a
+     *                     tokenizer.json bicross can reproduce exactly; nothing else is thrown for bad contents
+     */
     public static TokenizerConfig read(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             return read(in, file.toString());
@@ -52,6 +58,7 @@ public final class TokenizerJsonReader {
      * Reads {@code tokenizer.json} from a stream.
      *
      * @param source the name used in error messages (usually the file name)
+     * @throws IOException with a message that starts with {@code source}, for malformed or unsupported contents
      */
     public static TokenizerConfig read(InputStream in, String source) throws IOException {
         JsonNode root;
@@ -59,6 +66,8 @@ public final class TokenizerJsonReader {
             root = JSON.readTree(in);
         } catch (JacksonException e) {
             throw new IOException(source + ": malformed JSON (" + e.getOriginalMessage() + ")", e);
+        } catch (java.io.CharConversionException e) {
+            throw new IOException(source + ": not JSON text (" + e.getMessage() + ")", e);
         }
         if (root == null || !root.isObject()) {
             throw new IOException(source + ": not a tokenizer.json (expected a JSON object)");
@@ -66,7 +75,8 @@ public final class TokenizerJsonReader {
         try {
             return parse(root, source);
         } catch (IllegalArgumentException e) {
-            throw new IOException(e.getMessage(), e);
+            throw new IOException(e.getMessage().startsWith(source + ": ") ? e.getMessage()
+                    : source + ": " + e.getMessage(), e);
         }
     }
 
@@ -79,12 +89,15 @@ public final class TokenizerJsonReader {
      * Reads a BERT {@code vocab.txt} with the settings of a transformers {@code tokenizer_config.json}
      * ({@code do_lower_case}, {@code strip_accents}, {@code tokenize_chinese_chars} and the special tokens);
      * BERT defaults for what it does not say, or for all of it when {@code tokenizerConfig} is {@code null}.
+     *
+     * @throws IOException if a file cannot be read, or (with a message that starts with the offending file) is not
+     *                     UTF-8, is empty, lacks a special token, or holds malformed JSON
      */
     public static TokenizerConfig readVocabTxt(Path file, Path tokenizerConfig) throws IOException {
         Map<String, Integer> vocab = new LinkedHashMap<>();
+        int id = 0;
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
-            int id = 0;
             while ((line = r.readLine()) != null) {
                 String token = line.strip();
                 if (!token.isEmpty()) {
@@ -92,6 +105,8 @@ public final class TokenizerJsonReader {
                 }
                 id++;
             }
+        } catch (CharacterCodingException e) {
+            throw new IOException(file + ": not UTF-8 text (malformed bytes near line " + (id + 1) + ")", e);
         }
         if (vocab.isEmpty()) {
             throw new IOException(file + ": empty vocabulary");
@@ -102,6 +117,8 @@ public final class TokenizerJsonReader {
                 tc = JSON.readTree(in);
             } catch (JacksonException e) {
                 throw new IOException(tokenizerConfig + ": malformed JSON (" + e.getOriginalMessage() + ")", e);
+            } catch (java.io.CharConversionException e) {
+                throw new IOException(tokenizerConfig + ": not JSON text (" + e.getMessage() + ")", e);
             }
         }
         JsonNode strip = tc.path("strip_accents");

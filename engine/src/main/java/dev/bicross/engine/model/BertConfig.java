@@ -34,6 +34,9 @@ public record BertConfig(List<String> architectures, int hiddenSize, int numHidd
                          int intermediateSize, int vocabSize, int maxPositionEmbeddings, int typeVocabSize,
                          float layerNormEps, String hiddenAct, Map<Integer, String> id2label) {
 
+    /** Most classifier labels a config may declare; more is a corrupt file, not a model. */
+    static final int MAX_LABELS = 1 << 16;
+
     /** The architectures bicross runs. */
     public static final List<String> SUPPORTED_ARCHITECTURES = List.of("BertModel", "BertForSequenceClassification");
 
@@ -61,16 +64,20 @@ public record BertConfig(List<String> architectures, int hiddenSize, int numHidd
      * Reads and validates {@code config.json}.
      *
      * @throws ModelFormatException if the file is not JSON, names another architecture or activation, or has
-     *                              inconsistent sizes
+     *                              inconsistent sizes; the message starts with the file name
+     * @throws IOException          if the file cannot be read; nothing but ModelFormatException for bad contents
      */
     public static BertConfig read(Path configJson) throws IOException {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(Files.readString(configJson));
+            // Bytes, not a String: Jackson reports malformed UTF-8 as a parse error at a position.
+            root = new ObjectMapper().readTree(Files.readAllBytes(configJson));
         } catch (NoSuchFileException e) {
             throw new ModelFormatException(configJson + ": not found (a model folder needs config.json)", e);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new ModelFormatException(configJson + ": not valid JSON (" + e.getOriginalMessage() + ")", e);
+        } catch (java.io.CharConversionException e) {
+            throw new ModelFormatException(configJson + ": not valid JSON text (" + e.getMessage() + ")", e);
         }
         if (root == null || !root.isObject()) {
             throw new ModelFormatException(configJson + ": expected a JSON object");
@@ -109,11 +116,19 @@ public record BertConfig(List<String> architectures, int hiddenSize, int numHidd
                             + "' is not an integer", ex);
                 }
             }
-            int numLabels = root.path("num_labels").asInt(id2label.isEmpty() ? 2 : id2label.size());
             if (id2label.isEmpty()) {
+                int numLabels = positiveInt(configJson, root, "num_labels", 2);
+                if (numLabels > MAX_LABELS) {
+                    throw new ModelFormatException(configJson + ": num_labels " + numLabels
+                            + " is implausibly large (bicross reads at most " + MAX_LABELS + " classifier labels)");
+                }
                 for (int i = 0; i < numLabels; i++) {
                     id2label.put(i, "LABEL_" + i);
                 }
+            } else if (!id2label.keySet().equals(java.util.stream.IntStream.range(0, id2label.size()).boxed()
+                    .collect(java.util.stream.Collectors.toSet()))) {
+                throw new ModelFormatException(configJson + ": id2label keys must be 0.." + (id2label.size() - 1)
+                        + ", got " + id2label.keySet());
             }
         }
         BertConfig config = new BertConfig(architectures,

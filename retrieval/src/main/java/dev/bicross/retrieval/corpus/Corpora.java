@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -56,7 +57,13 @@ public final class Corpora {
         return null;
     }
 
-    /** Reads a JSON Lines corpus; every line needs an {@code _id} (BEIR) or {@code id}, unique in the file. */
+    /**
+     * Reads a JSON Lines corpus; every line needs an {@code _id} (BEIR) or {@code id}, unique in the file.
+     *
+     * @throws CorpusFormatException naming the file and line: a line that is not a JSON object, a missing or
+     *                               duplicate id, a corrupt or truncated {@code .gz} stream
+     * @throws IOException           if the file cannot be read
+     */
     public static List<Document> readJsonl(Path file) throws IOException {
         List<Document> documents = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -127,7 +134,12 @@ public final class Corpora {
         return dot > 0 ? name.substring(0, dot) : name;
     }
 
-    /** Reads BEIR {@code queries.jsonl}: {@code {"_id", "text"}} per line, in file order. */
+    /**
+     * Reads BEIR {@code queries.jsonl}: {@code {"_id", "text"}} per line, in file order.
+     *
+     * @throws CorpusFormatException naming the file and line: not a JSON object, a missing or duplicate id
+     * @throws IOException           if the file cannot be read
+     */
     public static List<Query> readQueries(Path file) throws IOException {
         List<Query> queries = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -147,12 +159,15 @@ public final class Corpora {
     /**
      * Reads BEIR {@code qrels.tsv}: a header line {@code query-id corpus-id score}, then one judgement per line,
      * tab separated. Scores are integers; greater than zero means relevant.
+     *
+     * @throws CorpusFormatException naming the file and line: not UTF-8, not three fields, a score not an integer
+     * @throws IOException           if the file cannot be read
      */
     public static Qrels readQrels(Path file) throws IOException {
         Map<String, Map<String, Integer>> judgements = new LinkedHashMap<>();
+        long lineNumber = 0;
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
-            long lineNumber = 0;
             while ((line = reader.readLine()) != null) {
                 lineNumber++;
                 if (line.isBlank()) {
@@ -174,6 +189,8 @@ public final class Corpora {
                 }
                 judgements.computeIfAbsent(fields[0].strip(), q -> new LinkedHashMap<>()).put(fields[1].strip(), grade);
             }
+        } catch (CharacterCodingException e) {
+            throw new CorpusFormatException(file, lineNumber + 1, "not UTF-8 text (malformed bytes)", e);
         }
         return new Qrels(judgements);
     }

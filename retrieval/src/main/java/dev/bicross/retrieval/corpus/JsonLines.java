@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.BufferedReader;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /** Reads JSON Lines files, gzip-compressed when the name ends in {@code .gz}; blank lines are skipped. */
 final class JsonLines {
@@ -29,8 +31,22 @@ final class JsonLines {
      */
     static final int MAX_LINE_CHARS = 20_000_000;
 
+    /**
+     * Calls {@code consumer} with each line's JSON object.
+     *
+     * @throws CorpusFormatException naming the file and line, for a line that is not a JSON object, a line longer
+     *                               than {@link #MAX_LINE_CHARS}, a corrupt or truncated gzip stream, or an
+     *                               {@link IllegalArgumentException} of the consumer
+     * @throws IOException           if the file cannot be read
+     */
     static void forEach(Path file, Consumer<JsonNode> consumer) throws IOException {
-        try (BufferedReader reader = open(file)) {
+        BufferedReader opened;
+        try {
+            opened = open(file);
+        } catch (ZipException | EOFException e) {
+            throw new CorpusFormatException(file, 0, "not a gzip file (" + e.getMessage() + ")", e);
+        }
+        try (BufferedReader reader = opened) {
             BoundedLines lines = new BoundedLines(reader, MAX_LINE_CHARS);
             String line;
             long lineNumber = 0;
@@ -41,6 +57,9 @@ final class JsonLines {
                 } catch (LineTooLongException e) {
                     throw new CorpusFormatException(file, lineNumber, "line longer than " + MAX_LINE_CHARS
                             + " characters; a document this large is refused (split it into several documents)");
+                } catch (ZipException | EOFException e) {
+                    throw new CorpusFormatException(file, lineNumber, "corrupt or truncated gzip data ("
+                            + e.getMessage() + ")", e);
                 }
                 if (line == null) {
                     break;
@@ -135,8 +154,13 @@ final class JsonLines {
 
     static BufferedReader open(Path file) throws IOException {
         InputStream in = Files.newInputStream(file);
-        if (file.getFileName().toString().endsWith(".gz")) {
-            in = new GZIPInputStream(in, 1 << 16);
+        try {
+            if (file.getFileName().toString().endsWith(".gz")) {
+                in = new GZIPInputStream(in, 1 << 16);
+            }
+        } catch (IOException e) {
+            in.close(); // a bad gzip header: do not leak the file handle
+            throw e;
         }
         return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
     }

@@ -37,7 +37,12 @@ public final class OnnxReader {
         this.source = source;
     }
 
-    /** Reads (memory-maps) an ONNX file. */
+    /**
+     * Reads (memory-maps) an ONNX file.
+     *
+     * @throws OnnxFormatException naming the file, for bytes that are not a well-formed ONNX model
+     * @throws IOException         if the file cannot be read
+     */
     public static OnnxModel read(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
@@ -50,7 +55,12 @@ public final class OnnxReader {
         }
     }
 
-    /** Reads an ONNX model from bytes; {@code source} names them in error messages (a file, or jar!/entry). */
+    /**
+     * Reads an ONNX model from bytes; {@code source} names them in error messages (a file, or jar!/entry).
+     *
+     * @throws OnnxFormatException the only exception for bad bytes (truncated, not protobuf, a field of the wrong
+     *                             kind, external data); tensor values are checked when decoded ({@link OnnxTensor})
+     */
     public static OnnxModel read(ByteBuffer bytes, String source) throws OnnxFormatException {
         return new OnnxReader(source).model(new ProtoReader(source, bytes.order(ByteOrder.LITTLE_ENDIAN), 0, "ModelProto"));
     }
@@ -373,6 +383,17 @@ public final class OnnxReader {
                     + "; bicross reads self-contained ONNX files only (re-save the model with all tensors inside,"
                     + " e.g. onnx.save_model(m, path, save_as_external_data=False))");
         }
+        long elements = 1;
+        for (long d : dims.toArray()) {
+            if (d < 0) {
+                throw new OnnxFormatException(source + ": tensor '" + name + "' has a negative dimension " + d);
+            }
+            if (d != 0 && elements > Long.MAX_VALUE / d) {
+                throw new OnnxFormatException(source + ": tensor '" + name + "' has dims "
+                        + java.util.Arrays.toString(dims.toArray()) + " whose element count overflows");
+            }
+            elements *= d;
+        }
         OnnxDataType type = OnnxDataType.ofCode(dataType);
         if (type == null) {
             if (!initializer) {
@@ -381,11 +402,6 @@ public final class OnnxReader {
             }
             throw new OnnxFormatException(source + ": tensor '" + name + "' has data type " + dataType
                     + ", which bicross does not read (supported: float, float16, bfloat16, double and integer types)");
-        }
-        for (long d : dims.toArray()) {
-            if (d < 0) {
-                throw new OnnxFormatException(source + ": tensor '" + name + "' has a negative dimension " + d);
-            }
         }
         double[] da = null;
         if (doubles != null) {

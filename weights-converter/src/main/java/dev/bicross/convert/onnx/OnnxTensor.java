@@ -114,30 +114,26 @@ public record OnnxTensor(String name, OnnxDataType dataType, long[] dims, ByteBu
         if (n > Integer.MAX_VALUE - 8) {
             throw new OnnxFormatException("tensor '" + name + "' has " + n + " elements, too many for one array");
         }
-        long have;
-        String where;
         if (raw != null) {
-            have = raw.remaining() / Math.max(1, dataType.byteSize());
-            where = "raw_data holds " + raw.remaining() + " bytes";
             if ((long) raw.remaining() != n * dataType.byteSize()) {
-                throw mismatch(where, n);
+                throw mismatch("raw_data holds " + raw.remaining() + " bytes", n);
             }
             return (int) n;
-        } else if (floats != null) {
-            have = floats.length;
-            where = "float_data holds " + have + " values";
-        } else if (longs != null) {
-            have = longs.length;
-            where = "integer data holds " + have + " values";
-        } else if (doubles != null) {
-            have = doubles.length;
-            where = "double_data holds " + have + " values";
-        } else {
-            have = 0;
-            where = "it has no data";
         }
+        // Without raw_data, each type has one typed field its values may come in (FLOAT16/BFLOAT16 as int32_data).
+        Object values = switch (dataType) {
+            case FLOAT -> floats;
+            case DOUBLE -> doubles;
+            default -> longs;
+        };
+        String field = switch (dataType) {
+            case FLOAT -> "float_data";
+            case DOUBLE -> "double_data";
+            default -> "int32_data/int64_data/uint64_data";
+        };
+        int have = values == null ? 0 : java.lang.reflect.Array.getLength(values);
         if (have != n) {
-            throw mismatch(where, n);
+            throw mismatch(values == null ? "it has neither raw_data nor " + field : field + " holds " + have + " values", n);
         }
         return (int) n;
     }
