@@ -425,7 +425,7 @@ public final class HnswIndex implements VectorIndex {
             searchLayer(s, vector, seeds, seedCount, efConstruction, lc, g, rows, false, null);
             int found = s.results.drainBestFirst(s.found(efConstruction));
             // Like Lucene (and unlike hnswlib, which takes M everywhere), level 0 gets up to 2M diverse links.
-            int chosen = selectDiverse(s.found, found, lc == 0 ? 2 * m : m, rows, s.chosen);
+            int chosen = selectDiverse(node, s.found, found, lc == 0 ? 2 * m : m, rows, s.chosen);
             setNeighbours(node, lc, s.chosen, chosen, g, rows, s);
             for (int i = 0; i < chosen; i++) {
                 addBacklink(NodeQueue.node(s.chosen[i]), node, NodeQueue.score(s.chosen[i]), lc, g, rows, s);
@@ -451,12 +451,16 @@ public final class HnswIndex implements VectorIndex {
     /**
      * Malkov &amp; Yashunin's heuristic: walk candidates best first (packed, sorted best first) and keep one
      * only if it is more similar to the base node than to every neighbour kept so far. Writes the kept
-     * candidates (packed) to {@code out}.
+     * candidates (packed) to {@code out}. The node itself is skipped: a concurrent inserter may already have
+     * linked to it on this level, so the search for its neighbours can find it.
      */
-    private int selectDiverse(long[] candidates, int count, int max, VectorStore.Rows rows, long[] out) {
+    private int selectDiverse(int self, long[] candidates, int count, int max, VectorStore.Rows rows, long[] out) {
         int kept = 0;
         for (int i = 0; i < count && kept < max; i++) {
             int candidate = NodeQueue.node(candidates[i]);
+            if (candidate == self) {
+                continue;
+            }
             float toBase = NodeQueue.score(candidates[i]);
             boolean diverse = true;
             for (int j = 0; j < kept; j++) {
@@ -793,6 +797,148 @@ public final class HnswIndex implements VectorIndex {
                 epoch = 1;
             }
             return visited;
+        }
+    }
+
+    // ---------------------------------------------------------------- invariants
+
+    /**
+     * The graph's structural invariants, checked on a quiescent index (no add, update or delete in flight; a
+     * concurrent search is fine): returns one line per violation, empty when the graph is sound. Deletes are
+     * tombstones that keep routing, so links to deleted nodes are valid; links to never-written nodes are not.
+     * <ul>
+     *   <li>the entry point is null exactly when no node was inserted, and sits on the highest level of any node;</li>
+     *   <li>every node has the level {@link #levelOf} gives it, and upper lists exactly for levels 1..level;</li>
+     *   <li>per level, at most {@code 2M} (level 0) or {@code M} links, none to itself, none repeated, none to a
+     *       node that is empty or lacks that level;</li>
+     *   <li>with more than one node, every inserted node has at least one level-0 link;</li>
+     *   <li>each level-0 link score equals the pair's score (derived data that pruning relies on).</li>
+     * </ul>
+     */
+    List<String> checkInvariants() {
+        List<String> problems = new ArrayList<>();
+        store.lock.writeLock().lock(); // no insert can be half-way through while we look
+        try {
+            Graph g = graph;
+            VectorStore.Rows rows = store.rows();
+            int count = store.nodeCount();
+            int inserted = 0;
+            int topLevel = -1;
+            for (int node = 0; node < count; node++) {
+                if (rows.state(node) != VectorStore.EMPTY) {
+                    inserted++;
+                    topLevel = Math.max(topLevel, g.levels[node]);
+                }
+            }
+            Entry top = entry.get();
+            if (top == null) {
+                if (inserted > 0) {
+                    problems.add("no entry point but " + inserted + " inserted nodes");
+                }
+            } else if (top.node() < 0 || top.node() >= count || rows.state(top.node()) == VectorStore.EMPTY) {
+                problems.add("entry point " + top + " is not an inserted node (nodes: " + count + ")");
+            } else if (top.level() != g.levels[top.node()] || top.level() != topLevel) {
+                problems.add("entry point " + top + " has node level " + g.levels[top.node()]
+                        + "; highest level is " + topLevel);
+            }
+            for (int node = 0; node < count; node++) {
+                boolean empty = rows.state(node) == VectorStore.EMPTY;
+                int level = g.levels[node];
+                if (!empty && level != levelOf(node)) {
+                    problems.add("node " + node + " has level " + level + ", its seed gives " + levelOf(node));
+                }
+                if ((g.upper[node] == null ? 0 : g.upper[node].length) != level * strideUp) {
+                    problems.add("node " + node + " of level " + level + " has upper lists of "
+                            + (g.upper[node] == null ? "null" : g.upper[node].length + " ints"));
+                    continue;
+                }
+                for (int lc = 0; lc <= level; lc++) {
+                    int[] list = lc == 0 ? g.level0 : g.upper[node];
+                    int base = lc == 0 ? node * stride0 : (lc - 1) * strideUp;
+                    int links = list[base];
+                    int max = lc == 0 ? 2 * m : m;
+                    if (links < 0 || links > max) {
+                        problems.add("node " + node + " level " + lc + ": " + links + " links (max " + max + ")");
+                        continue;
+                    }
+                    if (empty && links > 0) {
+                        problems.add("never-inserted node " + node + " has " + links + " links on level " + lc);
+                    }
+                    if (lc == 0 && !empty && links == 0 && inserted > 1) {
+                        problems.add("node " + node + " has no level-0 link");
+                    }
+                    for (int i = 1; i <= links; i++) {
+                        int to = list[base + i];
+                        if (to == node) {
+                            problems.add("node " + node + " level " + lc + ": links to itself");
+                        } else if (to < 0 || to >= count || rows.state(to) == VectorStore.EMPTY) {
+                            problems.add("node " + node + " level " + lc + ": dangling link to " + to);
+                        } else if (g.levels[to] < lc) {
+                            problems.add("node " + node + " level " + lc + ": links to " + to + " of level "
+                                    + g.levels[to]);
+                        } else {
+                            for (int j = 1; j < i; j++) {
+                                if (list[base + j] == to) {
+                                    problems.add("node " + node + " level " + lc + ": link to " + to + " repeated");
+                                }
+                            }
+                            if (lc == 0) {
+                                float expected = store.score(rows, node, to);
+                                float recorded = g.scores0[base + i];
+                                if (Math.abs(expected - recorded) > 1e-4f * Math.max(1f, Math.abs(expected))) {
+                                    problems.add("node " + node + " link to " + to + " records score " + recorded
+                                            + ", the pair scores " + expected);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            store.lock.writeLock().unlock();
+        }
+        return problems;
+    }
+
+    /**
+     * Ids of live nodes that no walk over level-0 links from the entry point reaches (through live and deleted
+     * nodes alike): a graph search cannot return them at any {@code ef}. The neighbour-selection heuristic can
+     * prune every link into a node; this measures how often. Call on a quiescent index.
+     */
+    List<Long> unreachableIds() {
+        store.lock.writeLock().lock();
+        try {
+            Graph g = graph;
+            VectorStore.Rows rows = store.rows();
+            int count = store.nodeCount();
+            Entry top = entry.get();
+            boolean[] reached = new boolean[count];
+            if (top != null) {
+                int[] stack = new int[count];
+                int size = 0;
+                stack[size++] = top.node();
+                reached[top.node()] = true;
+                while (size > 0) {
+                    int node = stack[--size];
+                    int base = node * stride0;
+                    for (int i = 1; i <= g.level0[base]; i++) {
+                        int to = g.level0[base + i];
+                        if (!reached[to]) {
+                            reached[to] = true;
+                            stack[size++] = to;
+                        }
+                    }
+                }
+            }
+            List<Long> unreachable = new ArrayList<>();
+            for (int node = 0; node < count; node++) {
+                if (!reached[node] && rows.state(node) == VectorStore.LIVE) {
+                    unreachable.add(rows.ids()[node]);
+                }
+            }
+            return unreachable;
+        } finally {
+            store.lock.writeLock().unlock();
         }
     }
 

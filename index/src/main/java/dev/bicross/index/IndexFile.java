@@ -8,10 +8,15 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 
 /**
@@ -74,16 +79,24 @@ final class IndexFile {
 
     // ---------------------------------------------------------------- write
 
-    /** Writes atomically; the caller holds the store's write lock so nothing changes meanwhile. */
+    /**
+     * Writes atomically; the caller holds the store's write lock so nothing changes meanwhile. The temporary
+     * sibling is named {@code <file>.<digits>.tmp}; a process killed mid-save leaves one behind, so each save
+     * first deletes such leftovers of the same target that this JVM is not writing. (Two processes saving the
+     * same file at once is not supported: one of them then fails with an IOException, the target stays whole.)
+     */
     static void write(Path file, IndexMetadata metadata, VectorStore store, GraphSection hnsw) throws IOException {
         Path target = file.toAbsolutePath();
         Path directory = target.getParent();
         Files.createDirectories(directory);
-        Path temp = Files.createTempFile(directory, target.getFileName() + ".", ".tmp");
+        String name = target.getFileName().toString();
+        Path temp = directory.resolve(name + "." + Long.toUnsignedString(TEMP_NAMES.nextLong()) + ".tmp");
+        WRITING.add(temp);
         boolean done = false;
         try {
+            deleteLeftovers(directory, name);
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                    StandardOpenOption.CREATE_NEW)) {
                 writeContents(new Output(channel), metadata, store, hnsw);
                 channel.force(true);
             }
@@ -94,9 +107,32 @@ final class IndexFile {
             }
             done = true;
             forceDirectory(directory);
+        } catch (NoSuchFileException e) {
+            throw new IOException(target + ": the temporary file " + temp.getFileName()
+                    + " vanished before the rename (is another process saving the same index?); not saved", e);
         } finally {
+            WRITING.remove(temp);
             if (!done) {
                 Files.deleteIfExists(temp);
+            }
+        }
+    }
+
+    /** Temporary files this JVM is writing now; any other {@code <file>.<digits>.tmp} is a dead save's leftover. */
+    private static final Set<Path> WRITING = ConcurrentHashMap.newKeySet();
+    private static final SecureRandom TEMP_NAMES = new SecureRandom();
+
+    private static void deleteLeftovers(Path directory, String name) throws IOException {
+        String prefix = name + ".";
+        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(directory, p -> {
+            String f = p.getFileName().toString();
+            return f.length() > prefix.length() + 4 && f.startsWith(prefix) && f.endsWith(".tmp")
+                    && f.substring(prefix.length(), f.length() - 4).chars().allMatch(c -> c >= '0' && c <= '9');
+        })) {
+            for (Path leftover : siblings) {
+                if (!WRITING.contains(leftover)) {
+                    Files.deleteIfExists(leftover);
+                }
             }
         }
     }
