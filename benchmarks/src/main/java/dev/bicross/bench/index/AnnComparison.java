@@ -13,9 +13,9 @@ import java.util.Locale;
  * {@link AnnSearchBenchmark} measures queries/s at matched recall properly.
  *
  * <pre>java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar \
- *   dev.bicross.bench.index.AnnComparison [vectors=20000 | EMBEDDINGS_FILE] [queries=200] \
+ *   dev.bicross.bench.index.AnnComparison [vectors=20000 | EMBEDDINGS_DIR] [queries=200] \
  *   [libraries=bicross,lucene,jvector; bicross:2 builds on two threads]</pre>
- * An {@code EMBEDDINGS_FILE} written by {@link CollectionEmbeddings} replaces the synthetic corpus by real document
+ * An {@code EMBEDDINGS_DIR} filled by {@link CollectionEmbeddings} replaces the synthetic corpus by real document
  * embeddings and their collections' queries (the query count argument is then ignored).
  */
 public final class AnnComparison {
@@ -33,12 +33,13 @@ public final class AnnComparison {
             corpus = new AnnCorpus(Integer.parseInt(source), 384, queryCount, 42);
             System.out.printf(Locale.ROOT, "corpus: %s x 384-d clustered synthetic, %d queries", source, queryCount);
         } else {
-            corpus = AnnCorpus.fromFile(Path.of(source)); // real embeddings with their own queries
+            corpus = AnnCorpus.fromFolder(Path.of(source)); // real embeddings with their own queries
             System.out.printf(Locale.ROOT, "corpus: %d x %d-d embeddings from %s, %d queries", corpus.vectors.length,
                     corpus.dimension, source, corpus.queries.length);
         }
         int n = corpus.vectors.length;
-        System.out.printf(Locale.ROOT, ", ground truth in %.1f s; load average %.2f%n", (System.nanoTime() - t0) / 1e9,
+        System.out.printf(Locale.ROOT, ", ground truth in %.1f s; M %d, efConstruction %d; load average %.2f%n",
+                (System.nanoTime() - t0) / 1e9, AnnLibrary.M, AnnLibrary.EF_CONSTRUCTION,
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         for (String name : libraries) {
             int threads = name.startsWith("bicross") && name.contains(":") ? Integer.parseInt(name.split(":")[1]) : 1;
@@ -50,6 +51,8 @@ public final class AnnComparison {
             double buildCpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
             System.out.printf(Locale.ROOT, "%-12s build %.1f s wall (%.0f vectors/s), %.1f CPU-s, %.0f bytes/vector%n",
                     library.name(), buildSeconds, n / buildSeconds, buildCpuSeconds, (double) library.bytes() / n);
+            System.out.printf(Locale.ROOT, "%-12s heap in use after the build %.2f GiB; load average %.2f%n",
+                    library.name(), usedHeapGiB(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             for (int ef : new int[] {10, 20, 40, 80, 160}) {
                 EfCalibration.recall(library, corpus, ef); // warm-up
                 double recall = EfCalibration.recall(library, corpus, ef);
@@ -66,6 +69,11 @@ public final class AnnComparison {
                         library.name(), target, ef, recall, micros, 1e6 / micros);
             }
         }
+    }
+
+    private static double usedHeapGiB() {
+        Runtime rt = Runtime.getRuntime();
+        return (rt.totalMemory() - rt.freeMemory()) / (double) (1L << 30);
     }
 
     /** CPU time of the whole process (all threads, GC and JIT included). */

@@ -55,9 +55,9 @@ final class AnnCorpus {
         this.truth = groundTruth(this.vectors, this.queries);
     }
 
-    /** Document vectors of a {@link CollectionEmbeddings} file as the corpus, its query vectors as queries. */
-    static AnnCorpus fromFile(java.nio.file.Path file) throws java.io.IOException {
-        CollectionEmbeddings.Vectors v = CollectionEmbeddings.read(file);
+    /** Document vectors of a {@link CollectionEmbeddings} folder as the corpus, its query vectors as queries. */
+    static AnnCorpus fromFolder(java.nio.file.Path dir) throws java.io.IOException {
+        CollectionEmbeddings.Vectors v = CollectionEmbeddings.readAll(dir);
         return new AnnCorpus(v.documents(), v.queries());
     }
 

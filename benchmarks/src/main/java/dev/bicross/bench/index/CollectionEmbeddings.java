@@ -21,11 +21,12 @@ import java.util.Locale;
 /**
  * Real sentence embeddings for the ANN benchmarks: every document (title + text, truncated to the model's
  * max_seq_length) and every query of the given test collections, embedded once with the engine's
- * {@link BiEncoder} (all-MiniLM-L6-v2 by default) and cached in a small binary file, so that benchmark runs only
- * read them.
+ * {@link BiEncoder} (all-MiniLM-L6-v2 by default) and cached, one file per collection
+ * ({@code <name>.vec} in the output folder; collections already there are skipped, so the work can be split
+ * over several runs), so that benchmark runs only read them.
  *
  * <pre>java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar \
- *   dev.bicross.bench.index.CollectionEmbeddings ~/.cache/bicross/ann/minilm-shared.vec ../shared/data/*</pre>
+ *   dev.bicross.bench.index.CollectionEmbeddings ~/.cache/bicross/ann-minilm ../shared/data/*</pre>
  *
  * <p>File layout (big-endian): magic {@code "BXVE"}, dimension, document count, query count, then the document
  * vectors and the query vectors as floats.
@@ -43,30 +44,46 @@ public final class CollectionEmbeddings {
 
     public static void main(String[] args) throws IOException {
         if (args.length < 2) {
-            System.err.println("usage: CollectionEmbeddings OUTPUT_FILE COLLECTION_DIR...");
+            System.err.println("usage: CollectionEmbeddings OUTPUT_DIR COLLECTION_DIR...");
             System.exit(2);
         }
-        Path out = Path.of(args[0]);
+        Path outDir = Path.of(args[0]);
         List<TestCollection> collections = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             collections.add(TestCollection.load(Path.of(args[i]))); // read all first: bad input fails at once
         }
         BiEncoder encoder = BiEncoder.load(DefaultModels.biEncoder());
-        List<float[]> documents = new ArrayList<>();
-        List<float[]> queries = new ArrayList<>();
-        long start = System.nanoTime();
         for (TestCollection c : collections) {
+            Path out = outDir.resolve(c.name() + ".vec");
+            if (Files.exists(out)) {
+                System.err.println(c.name() + ": already embedded in " + out);
+                continue;
+            }
             List<String> texts = c.documents().stream().map(Document::fullText).toList();
             long t0 = System.nanoTime();
-            documents.addAll(encoder.encode(texts));
-            queries.addAll(encoder.encode(c.queries().stream().map(Query::text).toList()));
-            System.err.printf(Locale.ROOT, "%s: %d documents, %d queries embedded in %.1f s%n", c.name(),
-                    texts.size(), c.queries().size(), (System.nanoTime() - t0) / 1e9);
+            List<float[]> documents = encoder.encode(texts);
+            List<float[]> queries = encoder.encode(c.queries().stream().map(Query::text).toList());
+            write(out, encoder.dimension(), documents, queries);
+            System.err.printf(Locale.ROOT, "%s: %d documents, %d queries embedded (%s) in %.1f s -> %s%n", c.name(),
+                    texts.size(), c.queries().size(), encoder.modelName(), (System.nanoTime() - t0) / 1e9, out);
         }
-        write(out, encoder.dimension(), documents, queries);
-        System.err.printf(Locale.ROOT, "%d documents and %d queries (%s, dimension %d) in %.1f s -> %s%n",
-                documents.size(), queries.size(), encoder.modelName(), encoder.dimension(),
-                (System.nanoTime() - start) / 1e9, out);
+    }
+
+    /** Reads every {@code .vec} file of a folder (in name order) as one corpus and one query set. */
+    static Vectors readAll(Path dir) throws IOException {
+        List<float[]> documents = new ArrayList<>();
+        List<float[]> queries = new ArrayList<>();
+        try (var files = Files.list(dir)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".vec")).sorted().toList()) {
+                Vectors v = read(file);
+                documents.addAll(List.of(v.documents()));
+                queries.addAll(List.of(v.queries()));
+            }
+        }
+        if (documents.isEmpty()) {
+            throw new IOException(dir + ": no .vec files (run CollectionEmbeddings first)");
+        }
+        return new Vectors(documents.toArray(float[][]::new), queries.toArray(float[][]::new));
     }
 
     private static void write(Path out, int dimension, List<float[]> documents, List<float[]> queries)
