@@ -87,6 +87,8 @@ public final class HnswIndex implements VectorIndex {
     private final AtomicReference<Entry> entry = new AtomicReference<>();
     private final ThreadLocal<Scratch> scratch;
     private volatile Graph graph;
+    /** Whether level-0 pruning uses {@link Graph#checked0}; off only in the test that shows it changes nothing. */
+    boolean pruneMemory = true;
 
     private HnswIndex(Builder b, VectorStore store, Graph graph, Entry entry) {
         this.store = store;
@@ -552,7 +554,7 @@ public final class HnswIndex implements VectorIndex {
                 return;
             }
         }
-        boolean masked = checked != null && max < Long.SIZE; // one bit per link and one for the newcomer
+        boolean masked = pruneMemory && checked != null && max < Long.SIZE; // a bit per link and the newcomer
         if (count < max) {
             list[base + 1 + count] = node;
             if (scores != null) {
