@@ -58,7 +58,15 @@ public final class HnswIndex implements VectorIndex {
      * {@code scores0} parallels {@code level0} with each link's score, so that pruning a full list (the
      * commonest step of a build) needs no distance to be recomputed; it is rebuilt, not stored, on load.
      */
-    record Graph(int[] level0, float[] scores0, byte[] levels, int[][] upper) {
+    record Graph(int[] level0, float[] scores0, byte[] levels, int[][] upper, long[] checked0) {
+        /**
+         * A graph whose level-0 links are not known to be checked for diversity (bit {@code i} of
+         * {@code checked0[n]}: link {@code i} of node {@code n} was compared with every better link; see addLink).
+         * Derived build state like {@code scores0}, not stored in files.
+         */
+        Graph(int[] level0, float[] scores0, byte[] levels, int[][] upper) {
+            this(level0, scores0, levels, upper, new long[levels.length]);
+        }
     }
 
     /** The top of the hierarchy. */
@@ -79,6 +87,8 @@ public final class HnswIndex implements VectorIndex {
     private final AtomicReference<Entry> entry = new AtomicReference<>();
     private final ThreadLocal<Scratch> scratch;
     private volatile Graph graph;
+    /** Whether level-0 pruning uses {@link Graph#checked0}; off only in the test that shows it changes nothing. */
+    boolean pruneMemory = true;
 
     private HnswIndex(Builder b, VectorStore store, Graph graph, Entry entry) {
         this.store = store;
@@ -289,7 +299,8 @@ public final class HnswIndex implements VectorIndex {
         Graph g = graph;
         VectorStore.Rows rows = store.rows();
         long bytes = 4L * rows.vectors().length + 8L * rows.ids().length + rows.states().length
-                + 4L * g.level0.length + 4L * g.scores0.length + g.levels.length + 4L * g.upper.length; // compressed references
+                + 4L * g.level0.length + 4L * g.scores0.length + 8L * g.checked0.length + g.levels.length
+                + 4L * g.upper.length; // compressed references
         for (int[] list : g.upper) {
             if (list != null) {
                 bytes += 16 + 4L * list.length;
@@ -380,7 +391,7 @@ public final class HnswIndex implements VectorIndex {
         Graph g = graph;
         graph = new Graph(Arrays.copyOf(g.level0, capacity * stride0), Arrays.copyOf(g.scores0, capacity * stride0),
                 Arrays.copyOf(g.levels, capacity),
-                Arrays.copyOf(g.upper, capacity));
+                Arrays.copyOf(g.upper, capacity), Arrays.copyOf(g.checked0, capacity));
     }
 
     /** The level of a node: a pure function of the seed and the node, so thread timing cannot change it. */
@@ -497,6 +508,7 @@ public final class HnswIndex implements VectorIndex {
         int[] list = level == 0 ? g.level0 : g.upper[node];
         float[] scores = level == 0 ? g.scores0 : null;
         int base = level == 0 ? node * stride0 : (level - 1) * strideUp;
+        long[] checked = level == 0 ? g.checked0 : null;
         synchronized (lockOf(node)) {
             int existing = (int) INTS.getAcquire(list, base);
             if (existing == 0) {
@@ -506,12 +518,16 @@ public final class HnswIndex implements VectorIndex {
                         scores[base + 1 + i] = NodeQueue.score(neighbours[i]);
                     }
                 }
+                if (checked != null) {
+                    // The heuristic compared each chosen link with every better one chosen before it.
+                    checked[node] = count >= Long.SIZE ? -1L : (1L << count) - 1;
+                }
                 INTS.setRelease(list, base, count);
                 return;
             }
             for (int i = 0; i < count; i++) {
-                addLink(node, NodeQueue.node(neighbours[i]), NodeQueue.score(neighbours[i]), list, scores, base,
-                        level == 0 ? 2 * m : m, rows, s);
+                addLink(node, NodeQueue.node(neighbours[i]), NodeQueue.score(neighbours[i]), list, scores, checked,
+                        base, level == 0 ? 2 * m : m, rows, s);
             }
         }
     }
@@ -522,62 +538,95 @@ public final class HnswIndex implements VectorIndex {
         float[] scores = level == 0 ? g.scores0 : null;
         int base = level == 0 ? target * stride0 : (level - 1) * strideUp;
         synchronized (lockOf(target)) {
-            addLink(target, node, score, list, scores, base, level == 0 ? 2 * m : m, rows, s);
+            addLink(target, node, score, list, scores, level == 0 ? g.checked0 : null, base, level == 0 ? 2 * m : m,
+                    rows, s);
         }
     }
 
     /**
      * Adds {@code node} (scoring {@code score} against {@code owner}; scores are symmetric) to the owner's list
      * at {@code base}; caller holds the owner's lock. A full list drops one link, the worst one that is not
-     * diverse (more similar to a better-ranked link than to the owner), else simply the worst: scanning from
-     * the worst end usually stops after a few distances, where re-running the heuristic over the whole list
-     * costs up to (2M)²/2.
+     * diverse (more similar to a better-ranked link than to the owner), else simply the worst.
+     *
+     * <p>On level 0 the owner's {@link Graph#checked0} mask (bit {@code i} for list entry {@code i}) remembers
+     * which links were already found diverse, so that a scan only compares what changed since: a checked link
+     * against the unchecked better ones, an unchecked link against all better ones. The invariant: for any two
+     * checked links, the worse was compared with the better. It makes pruning cost about 2M distances instead
+     * of up to (2M)²/2 (a quarter of a whole build was spent here before).
      */
-    private void addLink(int owner, int node, float score, int[] list, float[] scores, int base, int max,
-                         VectorStore.Rows rows, Scratch s) {
+    private void addLink(int owner, int node, float score, int[] list, float[] scores, long[] checked, int base,
+                         int max, VectorStore.Rows rows, Scratch s) {
         int count = (int) INTS.getAcquire(list, base);
         for (int i = 1; i <= count; i++) {
             if (list[base + i] == node) {
                 return;
             }
         }
+        boolean masked = pruneMemory && checked != null && max < Long.SIZE; // a bit per link and the newcomer
         if (count < max) {
             list[base + 1 + count] = node;
             if (scores != null) {
                 scores[base + 1 + count] = score;
             }
+            if (masked) {
+                checked[owner] &= ~(1L << count); // a stale bit of a dropped link must not vouch for the new one
+            }
             INTS.setRelease(list, base, count + 1);
             return;
         }
+        // Sort (score, index) pairs best first; index count is the new node.
         long[] candidates = s.pruneCandidates;
+        int[] nodes = s.pruneNodes;
         for (int i = 0; i < count; i++) {
-            int neighbour = list[base + 1 + i];
-            float neighbourScore = scores != null ? scores[base + 1 + i] : store.score(rows, owner, neighbour);
-            candidates[i] = NodeQueue.encode(neighbour, neighbourScore);
+            nodes[i] = list[base + 1 + i];
+            float neighbourScore = scores != null ? scores[base + 1 + i] : store.score(rows, owner, nodes[i]);
+            candidates[i] = NodeQueue.encode(i, neighbourScore);
         }
-        candidates[count] = NodeQueue.encode(node, score);
+        nodes[count] = node;
+        candidates[count] = NodeQueue.encode(count, score);
         Arrays.sort(candidates, 0, count + 1);
-        reverse(candidates, count + 1); // best first
+        reverse(candidates, count + 1);
+        long before = masked ? checked[owner] & ~(1L << count) : 0L; // by original index; the new node unchecked
         int drop = count;
+        int scannedFrom = 1; // positions [scannedFrom, count] compared as required; 1 when the scan completes
         search:
         for (int i = count; i >= 1; i--) {
-            int candidate = NodeQueue.node(candidates[i]);
+            int index = NodeQueue.node(candidates[i]);
+            int candidate = nodes[index];
             float toOwner = NodeQueue.score(candidates[i]);
+            boolean candidateChecked = (before >>> index & 1) != 0;
             for (int j = 0; j < i; j++) {
-                if (store.score(rows, candidate, NodeQueue.node(candidates[j])) > toOwner) {
+                int better = NodeQueue.node(candidates[j]);
+                if (candidateChecked && (before >>> better & 1) != 0) {
+                    continue; // this pair was compared when both were last scanned
+                }
+                if (store.score(rows, candidate, nodes[better]) > toOwner) {
                     drop = i;
+                    scannedFrom = i + 1;
                     break search;
                 }
             }
         }
+        long after = 0L;
         for (int i = 0, w = 0; i <= count; i++) {
-            if (i != drop) {
-                list[base + 1 + w] = NodeQueue.node(candidates[i]);
-                if (scores != null) {
-                    scores[base + 1 + w] = NodeQueue.score(candidates[i]);
-                }
-                w++;
+            if (i == drop) {
+                continue;
             }
+            int index = NodeQueue.node(candidates[i]);
+            list[base + 1 + w] = nodes[index];
+            if (scores != null) {
+                scores[base + 1 + w] = NodeQueue.score(candidates[i]);
+            }
+            // Scanned positions are now compared with every better link; the best one needs no comparison once
+            // all the others were scanned against it.
+            boolean nowChecked = i >= scannedFrom || (i == 0 && scannedFrom == 1) || (before >>> index & 1) != 0;
+            if (nowChecked && w < Long.SIZE) {
+                after |= 1L << w;
+            }
+            w++;
+        }
+        if (masked) {
+            checked[owner] = after;
         }
         INTS.setRelease(list, base, count);
     }
@@ -790,6 +839,7 @@ public final class HnswIndex implements VectorIndex {
         final int[] seed = new int[1];
         final long[] chosen;
         final long[] pruneCandidates;
+        final int[] pruneNodes;
         final int[] batch;
         final float[] batchScores;
         long[] found;
@@ -803,6 +853,7 @@ public final class HnswIndex implements VectorIndex {
             batch = new int[maxLinks + 4];
             batchScores = new float[maxLinks + 4];
             pruneCandidates = new long[maxLinks + 1];
+            pruneNodes = new int[maxLinks + 1];
             found = new long[ef + 1];
         }
 

@@ -44,17 +44,54 @@ final class AnnCorpus {
         for (int i = 0; i < queryCount; i++) {
             queries[i] = sample(random, centres, bases, rank);
         }
+        this.truth = groundTruth(vectors, queries);
+    }
+
+    /** Given vectors and queries (real embeddings), L2-normalised here so that dot product is cosine. */
+    AnnCorpus(float[][] vectors, float[][] queries) {
+        this.dimension = vectors[0].length;
+        this.vectors = normalised(vectors);
+        this.queries = normalised(queries);
+        this.truth = groundTruth(this.vectors, this.queries);
+    }
+
+    /** Document vectors of a {@link CollectionEmbeddings} folder as the corpus, its query vectors as queries. */
+    static AnnCorpus fromFolder(java.nio.file.Path dir) throws java.io.IOException {
+        CollectionEmbeddings.Vectors v = CollectionEmbeddings.readAll(dir);
+        return new AnnCorpus(v.documents(), v.queries());
+    }
+
+    private static float[][] normalised(float[][] in) {
+        float[][] out = new float[in.length][];
+        for (int i = 0; i < in.length; i++) {
+            double norm = 0;
+            for (float x : in[i]) {
+                norm += (double) x * x;
+            }
+            out[i] = new float[in[i].length];
+            for (int j = 0; j < out[i].length; j++) {
+                out[i][j] = (float) (in[i][j] / Math.sqrt(norm));
+            }
+        }
+        return out;
+    }
+
+    private static int[][] groundTruth(float[][] vectors, float[][] queries) {
+        int dimension = vectors[0].length;
+        int count = vectors.length;
+        int queryCount = queries.length;
         FlatIndex exact = FlatIndex.create(dimension, Metric.DOT_PRODUCT);
         long[] ids = new long[count];
         for (int i = 0; i < count; i++) {
             ids[i] = i;
         }
         exact.addAll(ids, vectors);
-        this.truth = new int[queryCount][];
+        int[][] truth = new int[queryCount][];
         for (int q = 0; q < queryCount; q++) {
             List<SearchHit> hits = exact.search(queries[q], K);
             truth[q] = hits.stream().mapToInt(h -> (int) h.id()).toArray();
         }
+        return truth;
     }
 
     private float[] sample(SplittableRandom random, float[][] centres, float[][][] bases, int rank) {

@@ -35,7 +35,8 @@ import java.util.List;
 sealed interface AnnLibrary permits AnnLibrary.Bicross, AnnLibrary.Lucene, AnnLibrary.JVector {
 
     int M = 16;
-    int EF_CONSTRUCTION = 200;
+    /** 200 for every comparison; {@code -Dbicross.ann.efConstruction=N} lowers it for the 1M-vector memory run. */
+    int EF_CONSTRUCTION = Integer.getInteger("bicross.ann.efConstruction", 200);
 
     String name();
 
