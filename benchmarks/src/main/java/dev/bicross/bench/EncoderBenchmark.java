@@ -8,6 +8,7 @@ import dev.bicross.convert.OnnxConverter;
 import dev.bicross.engine.bert.BertModel;
 import dev.bicross.engine.bert.PackedBatch;
 import dev.bicross.engine.embed.BiEncoder;
+import dev.bicross.engine.kernel.VectorKernels;
 import dev.bicross.tokenizer.Encoding;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -17,6 +18,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -34,14 +36,17 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * all-MiniLM-L6-v2: bicross vs ONNX Runtime FP32 (2 intra-op threads) on the same ONNX file and the same token
- * ids, in one run.
+ * all-MiniLM-L6-v2: bicross vs ONNX Runtime FP32 (as many intra-op threads as our kernels have) on the same ONNX
+ * file and the same token ids, in one run.
  *
  * <ul>
  *   <li>{@code *Passages*}: 256 passages of exactly 128 tokens in batches of 32 (each invocation runs the next
  *       batch); one op = one passage, so tokens/s = ops/s × 128.</li>
- *   <li>{@code *Query}: one 10-token query, batch 1; latency.</li>
+ *   <li>{@code *Query}: one 10-token query, batch 1; latency, sampled per call (JMH SampleTime: mean, p50, p90,
+ *       p99 …).</li>
  * </ul>
+ * {@code threads} sets both our kernel threads (for the {@code *Ids} benchmarks) and ONNX Runtime's intra-op
+ * threads: {@code -p threads=1,2} measures the scaling of both.
  * The {@code bicross*Ids} and {@code ort*} benchmarks do the same work (token ids → mean-pooled, normalised
  * vectors); {@code bicrossPassagesText} also tokenizes, which ONNX Runtime does not.
  *
@@ -66,6 +71,9 @@ public class EncoderBenchmark {
             + "time new first after also two may would about over into only other most some many its out these "
             + "city world music water school house game war state film life light power river music people "
             + "history science play guitar cat dog food table story long small great high old early").split(" ");
+
+    @Param({"2"})
+    public int threads;
 
     private Path work;
     private BiEncoder encoder;
@@ -96,11 +104,11 @@ public class EncoderBenchmark {
         Path modelDir = configured != null ? Path.of(configured)
                 : OnnxConverter.convert(onnx, work.resolve("model")).folder();
         encoder = BiEncoder.load(modelDir);
-        model = encoder.model();
+        model = BertModel.load(modelDir, new VectorKernels(threads));
 
         env = OrtEnvironment.getEnvironment();
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-        options.setIntraOpNumThreads(2);
+        options.setIntraOpNumThreads(threads);
         options.setInterOpNumThreads(1);
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         session = env.createSession(onnx.toString(), options);
@@ -127,8 +135,8 @@ public class EncoderBenchmark {
         Encoding query = encodeExactly(queryText, QUERY_TOKENS);
         packedQuery = PackedBatch.of(List.of(query));
         ortQuery = ids(List.of(query));
-        System.out.printf("%nencoder benchmark: bicross kernels %s, ONNX Runtime %s (2 intra-op threads)%n",
-                model.kernels().name(), env.getVersion());
+        System.out.printf("%nencoder benchmark: bicross kernels %s/%d threads, ONNX Runtime %s (%d intra-op threads)%n",
+                model.kernels().name(), threads, env.getVersion(), threads);
     }
 
     private Encoding encodeExactly(String text, int tokens) {
@@ -200,21 +208,21 @@ public class EncoderBenchmark {
     // ---- one 10-token query, batch 1 (latency) ----
 
     @Benchmark
-    @BenchmarkMode(Mode.AverageTime)
+    @BenchmarkMode(Mode.SampleTime)
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public float[] bicrossQueryIds() {
         return meanPoolNormalize(model.forward(packedQuery), 1, QUERY_TOKENS, model.config().hiddenSize());
     }
 
     @Benchmark
-    @BenchmarkMode(Mode.AverageTime)
+    @BenchmarkMode(Mode.SampleTime)
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public float[] bicrossQueryText() {
         return encoder.encode(queryText);
     }
 
     @Benchmark
-    @BenchmarkMode(Mode.AverageTime)
+    @BenchmarkMode(Mode.SampleTime)
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public float[] ortQueryIds() throws OrtException {
         return ortEmbed(ortQuery);

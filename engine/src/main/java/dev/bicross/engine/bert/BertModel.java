@@ -54,7 +54,42 @@ public final class BertModel {
         }
         try (SafetensorsFile file = SafetensorsFile.open(weightsFile)) {
             BertWeights weights = BertWeights.load(file, config, kernels);
-            return new BertModel(config, weights, kernels, file.sha256());
+            BertModel model = new BertModel(config, weights, kernels, file.sha256());
+            model.warmUp();
+            return model;
+        }
+    }
+
+    /** System property: {@code -Dbicross.warmup=false} skips {@link #warmUp()} at load. */
+    public static final String WARMUP_PROPERTY = "bicross.warmup";
+    private static final long WARMUP_BUDGET_NANOS = 1_500_000_000L;
+    private static final int WARMUP_PASSES = 12;
+
+    /**
+     * Runs a few forward passes on a short synthetic batch (two sequences of 24 and 5 tokens, ids from the
+     * vocabulary's start), so that the JIT compiles the kernels before the first real call: a fresh JVM runs
+     * the Vector API in the interpreter, where it is hundreds of times slower (the first encode took seconds).
+     * {@value #WARMUP_PASSES} passes or {@code 1.5 s}, whichever comes first; called by {@link #load}, skipped
+     * with {@code -Dbicross.warmup=false}. The results are discarded; weights and state are not touched.
+     */
+    public void warmUp() {
+        if (!Boolean.parseBoolean(System.getProperty(WARMUP_PROPERTY, "true"))) {
+            return;
+        }
+        int[] lengths = {Math.min(24, config.maxPositionEmbeddings()), Math.min(5, config.maxPositionEmbeddings())};
+        int tokens = lengths[0] + lengths[1];
+        int[] ids = new int[tokens];
+        for (int i = 0; i < tokens; i++) {
+            ids[i] = i % config.vocabSize();
+        }
+        PackedBatch batch = new PackedBatch(ids, new int[tokens], new int[] {0, lengths[0], tokens});
+        long start = System.nanoTime();
+        for (int pass = 0; pass < WARMUP_PASSES && System.nanoTime() - start < WARMUP_BUDGET_NANOS; pass++) {
+            if (weights.classifierHead().isPresent()) {
+                classify(batch);
+            } else {
+                forward(batch);
+            }
         }
     }
 

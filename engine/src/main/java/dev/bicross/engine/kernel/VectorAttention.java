@@ -137,13 +137,7 @@ final class VectorAttention {
             max = max.max(FloatVector.fromArray(S, scores, j));
         }
         float m = max.reduceLanes(VectorOperators.MAX);
-        FloatVector sum = FloatVector.zero(S);
-        for (int j = 0; j < padded; j += L) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, scores, j).sub(m));
-            e.intoArray(scores, j);
-            sum = sum.add(e);
-        }
-        return sum.reduceLanes(VectorOperators.ADD);
+        return VectorMath.expShiftedInPlace(scores, 0, padded, m);
     }
 
     /**

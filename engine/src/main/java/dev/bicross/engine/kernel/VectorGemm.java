@@ -8,25 +8,25 @@ import jdk.incubator.vector.VectorSpecies;
  * <pre>
  *   for each block of ROW_BLOCK rows and group of panels      (a task; tasks run in parallel)
  *     for each K_BLOCK slice of the inputs
- *       pack the block's x slice as tiles of MR rows, k-major     (xp[tile][k][MR], L2-resident)
- *       for each panel of NR = L output columns                   (its K slice, ≤ 12 KB, stays in L1)
- *         for each tile of MR rows: micro-kernel                  (MR vector accumulators in registers)
- *     bias + activation on the finished block
+ *       for each panel of NR = 2 vectors of output columns       (its K slice, ≤ 24 KB, stays in L1)
+ *         for each tile of MR rows: micro-kernel, straight from the rows of x (L2-resident)
+ *           after the last K slice: bias + activation on the tile while it is in L1
  * </pre>
- * The micro-kernel is MR = 8 rows × 1 vector: per k it loads one vector of the panel and FMAs it with the eight
- * broadcast x values (broadcast-from-memory is a pure load on x86, so it costs no FMA-port slot). Measured on
- * Zen (AVX2, 16 ymm registers) this beat the 4×3, 3×4, 6×2 and 4×2 tiles, which all need ≥ 11 live vectors and
- * make C2 spill (8 accumulators + 1 operand fit; 8 independent chains cover FMA latency × 2 pipes).
- * Partial sums of earlier K slices live in y. Row tails duplicate the last row in the packed tile (computed,
- * not stored); column tails are zero in the panel and cut off when merging into y.
+ * The micro-kernel is MR = 6 rows × 2 vectors (the shape of BLIS's Haswell/Zen kernel): per k it loads the two
+ * panel vectors and broadcasts six x values (a broadcast from memory is a pure load on x86), then issues twelve
+ * FMAs: 12 accumulators + 2 operands + 1 broadcast = 15 of the 16 ymm registers, and 8 loads per 12 FMAs where the
+ * earlier 8 × 1 tile needed 9 per 8 (load-bound on Zen 3's two 256-bit load ports). x is not packed: the six row
+ * streams are read in place (the packed copy cost ~9% and bought nothing once the tile reads 6 sequential rows).
+ * Partial sums of earlier K slices live in y. Row tails repeat the last valid row (computed, not stored); column
+ * tails are zero in the panel and cut off when storing.
  */
 final class VectorGemm {
 
     private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
     private static final int L = S.length();
-    static final int MR = 8;
-    static final int NR = L;
-    static final int ROW_BLOCK = 64;
+    static final int MR = 6;
+    static final int NR = 2 * L;
+    static final int ROW_BLOCK = 96;
     static final int K_BLOCK = 384;
 
     private VectorGemm() {
@@ -36,12 +36,8 @@ final class VectorGemm {
         return PanelWeights.pack(weight, out, in, NR);
     }
 
-    /** Per thread: packed x block (ROW_BLOCK × K_BLOCK) and one MR × NR tile of results. */
-    private record Scratch(float[] xp, float[] tile) {
-    }
-
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(
-            () -> new Scratch(new float[ROW_BLOCK * K_BLOCK], new float[MR * NR]));
+    /** Per thread: one MR × NR tile of results, for the column tail of the last panel. */
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
     static void linear(WorkerPool pool, float[] x, int rows, PanelWeights w, float[] bias, Epilogue epilogue,
                        float[] y) {
@@ -61,163 +57,126 @@ final class VectorGemm {
         pool.run(rowBlocks * groups, task -> {
             int r0 = (task / groups) * ROW_BLOCK;
             int p0 = (task % groups) * panelsPerGroup;
-            block(x, rows, r0, Math.min(rows, r0 + ROW_BLOCK), w, p0, Math.min(panels, p0 + panelsPerGroup),
+            block(x, r0, Math.min(rows, r0 + ROW_BLOCK), w, p0, Math.min(panels, p0 + panelsPerGroup),
                     bias, epilogue, y);
         });
     }
 
-    private static void block(float[] x, int rows, int r0, int r1, PanelWeights w, int p0, int p1, float[] bias,
+    private static void block(float[] x, int r0, int r1, PanelWeights w, int p0, int p1, float[] bias,
                               Epilogue epilogue, float[] y) {
         int in = w.in();
         int out = w.out();
-        Scratch scratch = SCRATCH.get();
-        float[] xp = scratch.xp();
-        float[] tile = scratch.tile();
+        float[] data = w.data();
         for (int k0 = 0; k0 < in; k0 += K_BLOCK) {
             int kc = Math.min(in, k0 + K_BLOCK) - k0;
-            packRows(x, in, rows, r0, r1, k0, kc, xp);
+            boolean first = k0 == 0;
+            boolean last = k0 + kc == in;
             for (int p = p0; p < p1; p++) {
                 int wOffset = (p * in + k0) * NR;
+                int col = p * NR;
+                int width = Math.min(NR, out - col);
                 for (int r = r0; r < r1; r += MR) {
-                    kernel(xp, (r - r0) * kc, w.data(), wOffset, kc, tile);
-                    merge(tile, y, r, Math.min(MR, r1 - r), p * NR, out, k0 == 0);
+                    int valid = Math.min(MR, r1 - r);
+                    if (width == NR) {
+                        kernel(x, in, r, r1 - 1, k0, data, wOffset, kc, y, r * out + col, out, valid, first);
+                    } else {
+                        float[] tile = TILE.get();
+                        kernel(x, in, r, r1 - 1, k0, data, wOffset, kc, tile, 0, NR, valid, true);
+                        mergeTail(tile, y, r, valid, col, width, out, first);
+                    }
+                    if (last) {
+                        for (int i = 0; i < valid; i++) {
+                            VectorMath.addBiasAndActivate(y, (r + i) * out + col, bias, col, width, epilogue);
+                        }
+                    }
                 }
             }
         }
-        int c0 = p0 * NR;
-        int c1 = Math.min(out, p1 * NR);
-        for (int r = r0; r < r1; r++) {
-            VectorMath.addBiasAndActivate(y, r * out + c0, bias, c0, c1 - c0, epilogue);
-        }
     }
 
     /**
-     * xp[t][k][i] = x[r0 + t·MR + i][k0 + k]: rows r0 … r1−1 in tiles of MR, k-major inside a tile; rows past r1
-     * repeat row r1−1 so the kernel never needs a row tail.
+     * The MR × 2-vector micro-kernel over kc inputs starting at k0, rows r … r+5 of x (rows past {@code lastRow}
+     * read {@code lastRow}): c[i][v] = Σ_k x[r+i][k0+k] · w[wOffset + k·NR + v·L …], then stored to (or, when not
+     * {@code first}, added to) {@code c[cOffset + i·ldc …]} for the {@code valid} rows.
+     * Vectors never leave this method: C2 keeps them in registers only within one compiled method.
      */
-    private static void packRows(float[] x, int in, int rows, int r0, int r1, int k0, int kc, float[] xp) {
-        int[] source = new int[MR];
-        for (int t = 0; r0 + t * MR < r1; t++) {
-            for (int i = 0; i < MR; i++) {
-                source[i] = Math.min(r0 + t * MR + i, r1 - 1) * in + k0;
-            }
-            int s0 = source[0];
-            int s1 = source[1];
-            int s2 = source[2];
-            int s3 = source[3];
-            int s4 = source[4];
-            int s5 = source[5];
-            int s6 = source[6];
-            int s7 = source[7];
-            int dst = t * MR * kc;
-            // k-outer: eight sequential read streams, one sequential write stream
-            for (int k = 0; k < kc; k++, dst += MR) {
-                xp[dst] = x[s0 + k];
-                xp[dst + 1] = x[s1 + k];
-                xp[dst + 2] = x[s2 + k];
-                xp[dst + 3] = x[s3 + k];
-                xp[dst + 4] = x[s4 + k];
-                xp[dst + 5] = x[s5 + k];
-                xp[dst + 6] = x[s6 + k];
-                xp[dst + 7] = x[s7 + k];
-            }
+    private static void kernel(float[] x, int in, int r, int lastRow, int k0, float[] w, int wOffset, int kc,
+                               float[] c, int cOffset, int ldc, int valid, boolean first) {
+        int x0 = Math.min(r, lastRow) * in + k0;
+        int x1 = Math.min(r + 1, lastRow) * in + k0;
+        int x2 = Math.min(r + 2, lastRow) * in + k0;
+        int x3 = Math.min(r + 3, lastRow) * in + k0;
+        int x4 = Math.min(r + 4, lastRow) * in + k0;
+        int x5 = Math.min(r + 5, lastRow) * in + k0;
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        FloatVector c40 = c00;
+        FloatVector c41 = c00;
+        FloatVector c50 = c00;
+        FloatVector c51 = c00;
+        for (int k = 0; k < kc; k++) {
+            int wk = wOffset + k * NR;
+            FloatVector b0 = FloatVector.fromArray(S, w, wk);
+            FloatVector b1 = FloatVector.fromArray(S, w, wk + L);
+            FloatVector a = FloatVector.broadcast(S, x[x0 + k]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, x[x1 + k]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, x[x2 + k]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, x[x3 + k]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, x[x4 + k]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, x[x5 + k]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+        }
+        store(c00, c01, c, cOffset, first);
+        if (valid > 1) {
+            store(c10, c11, c, cOffset + ldc, first);
+        }
+        if (valid > 2) {
+            store(c20, c21, c, cOffset + 2 * ldc, first);
+        }
+        if (valid > 3) {
+            store(c30, c31, c, cOffset + 3 * ldc, first);
+        }
+        if (valid > 4) {
+            store(c40, c41, c, cOffset + 4 * ldc, first);
+        }
+        if (valid > 5) {
+            store(c50, c51, c, cOffset + 5 * ldc, first);
         }
     }
 
-    /**
-     * The MR × 1-vector micro-kernel over kc inputs: tile[i] = Σ_k xp[xOffset + k·MR + i] · w[wOffset + k·L …].
-     * Unrolled four times by hand (C2 does not unroll a body this large, and the loop overhead is measurable).
-     * Vectors never leave this method as arguments: C2 keeps them in registers only within one compiled method.
-     */
-    private static void kernel(float[] xp, int xOffset, float[] w, int wOffset, int kc, float[] tile) {
-        FloatVector c0 = FloatVector.zero(S);
-        FloatVector c1 = c0;
-        FloatVector c2 = c0;
-        FloatVector c3 = c0;
-        FloatVector c4 = c0;
-        FloatVector c5 = c0;
-        FloatVector c6 = c0;
-        FloatVector c7 = c0;
-        FloatVector b;
-        int steps = kc / 4;
-        for (int q = 0; q < steps; q++) {
-            int xk = xOffset + q * 32;
-            int wk = wOffset + q * 4 * L;
-            b = FloatVector.fromArray(S, w, wk);
-            c0 = FloatVector.broadcast(S, xp[xk]).fma(b, c0);
-            c1 = FloatVector.broadcast(S, xp[xk + 1]).fma(b, c1);
-            c2 = FloatVector.broadcast(S, xp[xk + 2]).fma(b, c2);
-            c3 = FloatVector.broadcast(S, xp[xk + 3]).fma(b, c3);
-            c4 = FloatVector.broadcast(S, xp[xk + 4]).fma(b, c4);
-            c5 = FloatVector.broadcast(S, xp[xk + 5]).fma(b, c5);
-            c6 = FloatVector.broadcast(S, xp[xk + 6]).fma(b, c6);
-            c7 = FloatVector.broadcast(S, xp[xk + 7]).fma(b, c7);
-            b = FloatVector.fromArray(S, w, wk + 1 * L);
-            c0 = FloatVector.broadcast(S, xp[xk + 8]).fma(b, c0);
-            c1 = FloatVector.broadcast(S, xp[xk + 9]).fma(b, c1);
-            c2 = FloatVector.broadcast(S, xp[xk + 10]).fma(b, c2);
-            c3 = FloatVector.broadcast(S, xp[xk + 11]).fma(b, c3);
-            c4 = FloatVector.broadcast(S, xp[xk + 12]).fma(b, c4);
-            c5 = FloatVector.broadcast(S, xp[xk + 13]).fma(b, c5);
-            c6 = FloatVector.broadcast(S, xp[xk + 14]).fma(b, c6);
-            c7 = FloatVector.broadcast(S, xp[xk + 15]).fma(b, c7);
-            b = FloatVector.fromArray(S, w, wk + 2 * L);
-            c0 = FloatVector.broadcast(S, xp[xk + 16]).fma(b, c0);
-            c1 = FloatVector.broadcast(S, xp[xk + 17]).fma(b, c1);
-            c2 = FloatVector.broadcast(S, xp[xk + 18]).fma(b, c2);
-            c3 = FloatVector.broadcast(S, xp[xk + 19]).fma(b, c3);
-            c4 = FloatVector.broadcast(S, xp[xk + 20]).fma(b, c4);
-            c5 = FloatVector.broadcast(S, xp[xk + 21]).fma(b, c5);
-            c6 = FloatVector.broadcast(S, xp[xk + 22]).fma(b, c6);
-            c7 = FloatVector.broadcast(S, xp[xk + 23]).fma(b, c7);
-            b = FloatVector.fromArray(S, w, wk + 3 * L);
-            c0 = FloatVector.broadcast(S, xp[xk + 24]).fma(b, c0);
-            c1 = FloatVector.broadcast(S, xp[xk + 25]).fma(b, c1);
-            c2 = FloatVector.broadcast(S, xp[xk + 26]).fma(b, c2);
-            c3 = FloatVector.broadcast(S, xp[xk + 27]).fma(b, c3);
-            c4 = FloatVector.broadcast(S, xp[xk + 28]).fma(b, c4);
-            c5 = FloatVector.broadcast(S, xp[xk + 29]).fma(b, c5);
-            c6 = FloatVector.broadcast(S, xp[xk + 30]).fma(b, c6);
-            c7 = FloatVector.broadcast(S, xp[xk + 31]).fma(b, c7);
+    private static void store(FloatVector v0, FloatVector v1, float[] c, int offset, boolean first) {
+        if (!first) {
+            v0 = v0.add(FloatVector.fromArray(S, c, offset));
+            v1 = v1.add(FloatVector.fromArray(S, c, offset + L));
         }
-        for (int k = steps * 4; k < kc; k++) {
-            int xk = xOffset + k * 8;
-            int wk = wOffset + k * L;
-            b = FloatVector.fromArray(S, w, wk);
-            c0 = FloatVector.broadcast(S, xp[xk]).fma(b, c0);
-            c1 = FloatVector.broadcast(S, xp[xk + 1]).fma(b, c1);
-            c2 = FloatVector.broadcast(S, xp[xk + 2]).fma(b, c2);
-            c3 = FloatVector.broadcast(S, xp[xk + 3]).fma(b, c3);
-            c4 = FloatVector.broadcast(S, xp[xk + 4]).fma(b, c4);
-            c5 = FloatVector.broadcast(S, xp[xk + 5]).fma(b, c5);
-            c6 = FloatVector.broadcast(S, xp[xk + 6]).fma(b, c6);
-            c7 = FloatVector.broadcast(S, xp[xk + 7]).fma(b, c7);
-        }
-        c0.intoArray(tile, 0);
-        c1.intoArray(tile, 1 * L);
-        c2.intoArray(tile, 2 * L);
-        c3.intoArray(tile, 3 * L);
-        c4.intoArray(tile, 4 * L);
-        c5.intoArray(tile, 5 * L);
-        c6.intoArray(tile, 6 * L);
-        c7.intoArray(tile, 7 * L);
+        v0.intoArray(c, offset);
+        v1.intoArray(c, offset + L);
     }
 
-    /** y[r+i][col …] (+)= tile[i] for the valid rows and the columns inside {@code out}. */
-    private static void merge(float[] tile, float[] y, int r, int valid, int col, int out, boolean first) {
-        int width = Math.min(NR, out - col);
+    /** y[r+i][col … col+width) (+)= tile[i] for the valid rows: the last panel when out is not a multiple of NR. */
+    private static void mergeTail(float[] tile, float[] y, int r, int valid, int col, int width, int out,
+                                  boolean first) {
         for (int i = 0; i < valid; i++) {
             int yRow = (r + i) * out + col;
-            if (width == L) {
-                FloatVector v = FloatVector.fromArray(S, tile, i * NR);
-                if (!first) {
-                    v = v.add(FloatVector.fromArray(S, y, yRow));
-                }
-                v.intoArray(y, yRow);
-            } else {
-                for (int c = 0; c < width; c++) {
-                    y[yRow + c] = first ? tile[i * NR + c] : y[yRow + c] + tile[i * NR + c];
-                }
+            for (int j = 0; j < width; j++) {
+                y[yRow + j] = first ? tile[i * NR + j] : y[yRow + j] + tile[i * NR + j];
             }
         }
     }

@@ -116,6 +116,19 @@ public final class VectorKernels implements Kernels {
     public void attention(float[] qkv, int[] seqOffsets, int heads, int headDim, float[] out) {
         ScalarKernels.checkAttention(qkv, seqOffsets, heads, headDim, out);
         int sequences = seqOffsets.length - 1;
+        long work = 0; // multiply-adds of the scores and the weighted values
+        for (int s = 0; s < sequences; s++) {
+            long length = seqOffsets[s + 1] - seqOffsets[s];
+            work += 2 * length * length * heads * headDim;
+        }
+        if (work < PARALLEL_THRESHOLD * 4L) { // a short query: cheaper than waking a worker
+            for (int task = 0; task < sequences * heads; task++) {
+                int s = task / heads;
+                VectorAttention.head(qkv, seqOffsets[s], seqOffsets[s + 1] - seqOffsets[s], task % heads, heads,
+                        headDim, out);
+            }
+            return;
+        }
         pool.run(sequences * heads, task -> {
             int s = task / heads;
             VectorAttention.head(qkv, seqOffsets[s], seqOffsets[s + 1] - seqOffsets[s], task % heads, heads,

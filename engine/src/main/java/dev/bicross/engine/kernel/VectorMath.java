@@ -25,38 +25,42 @@ final class VectorMath {
     /** Adding 1.5·2^23 rounds a float of magnitude &lt; 2^22 to an integer, left in the low mantissa bits. */
     private static final float ROUNDING_MAGIC = 12582912f;
     private static final float EXP_MIN = -87.33654f; // e^EXP_MIN is the smallest normal float
-    private static final float EXP_MAX = 88f; // keeps n ≤ 127; e^88 ≈ 1.65e38, near the float maximum anyway
 
     /**
-     * e^v to about 1 ulp, inline (no call into the JDK's vector math library, which costs far more than the
-     * arithmetic here): v = n·ln2 + r with |r| ≤ ln2/2 (Cody–Waite, ln2 in two parts), e^r by its Taylor
-     * polynomial to r⁷/7! (truncation error ≤ 0.35⁸/8! ≈ 5e-9, below float precision), times 2ⁿ built in the
-     * exponent bits. Results below the smallest normal float (v &lt; −87.34) are flushed to 0; v &gt; 88 gives +∞
-     * (our callers pass v ≤ 0).
+     * a[j] = e^(a[j] − shift) for j in [from, to) (to − from a multiple of the vector length), returning their
+     * sum: the softmax numerators. e^v to about 1 ulp, inline: v = n·ln2 + r with |r| ≤ ln2/2 (Cody–Waite, ln2
+     * in two parts), e^r by its Taylor polynomial to r⁷/7! (truncation error ≤ 0.35⁸/8! ≈ 5e-9, below float
+     * precision), times 2ⁿ built in the exponent bits. Valid for v ≤ 88; results below the smallest normal float
+     * (v &lt; −87.34, −∞ included) are flushed to 0 by one blend instead of clamping the input (Java's min/max
+     * semantics cost four instructions each on AVX2). NaN propagates.
+     *
+     * <p>Array in, array out, and the whole computation in this method's loop: C2 keeps vectors in registers only
+     * within one compiled method, and a helper it declines to inline (too big) would box every vector.
      */
-    static FloatVector exp(FloatVector v) {
-        FloatVector clamped = v.max(EXP_MIN).min(EXP_MAX);
-        FloatVector shifted = clamped.fma(LOG2E, ROUNDING_MAGIC);
-        FloatVector n = shifted.sub(ROUNDING_MAGIC);
-        FloatVector r = n.mul(-LN2_HIGH).add(clamped); // the product is exact
-        r = n.fma(FloatVector.broadcast(S, -LN2_LOW), r);
-        FloatVector p = r.fma(1f / 5040, 1f / 720);
-        p = p.fma(r, FloatVector.broadcast(S, 1f / 120));
-        p = p.fma(r, FloatVector.broadcast(S, 1f / 24));
-        p = p.fma(r, FloatVector.broadcast(S, 1f / 6));
-        p = p.fma(r, FloatVector.broadcast(S, 0.5f));
-        p = p.fma(r, ONE);
-        p = p.fma(r, ONE);
-        // 2ⁿ: n sits in the low bits of shifted; n + 127 in the exponent field is the float 2ⁿ
-        FloatVector twoToN = (FloatVector) shifted.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUNDING_MAGIC) - 127)
-                .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector result = p.mul(twoToN);
-        result = result.blend(0f, v.lt(EXP_MIN));
-        return result.blend(Float.POSITIVE_INFINITY, v.compare(VectorOperators.GT, EXP_MAX)).blend(v, v.test(VectorOperators.IS_NAN));
-    }
-
-    static FloatVector tanh(FloatVector v) {
-        return v.lanewise(VectorOperators.TANH);
+    static float expShiftedInPlace(float[] a, int from, int to, float shift) {
+        FloatVector sum = FloatVector.zero(S);
+        for (int j = from; j < to; j += L) {
+            FloatVector v = FloatVector.fromArray(S, a, j).sub(shift);
+            FloatVector shifted = v.fma(LOG2E, ROUNDING_MAGIC);
+            FloatVector n = shifted.sub(ROUNDING_MAGIC);
+            FloatVector r = n.mul(-LN2_HIGH).add(v); // the product is exact
+            r = n.fma(FloatVector.broadcast(S, -LN2_LOW), r);
+            FloatVector p = r.fma(1f / 5040, 1f / 720);
+            p = p.fma(r, FloatVector.broadcast(S, 1f / 120));
+            p = p.fma(r, FloatVector.broadcast(S, 1f / 24));
+            p = p.fma(r, FloatVector.broadcast(S, 1f / 6));
+            p = p.fma(r, FloatVector.broadcast(S, 0.5f));
+            p = p.fma(r, ONE);
+            p = p.fma(r, ONE);
+            // 2ⁿ: n sits in the low bits of shifted; n + 127 in the exponent field is the float 2ⁿ
+            FloatVector twoToN = (FloatVector) shifted.reinterpretAsInts()
+                    .sub(Float.floatToRawIntBits(ROUNDING_MAGIC) - 127)
+                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector e = p.mul(twoToN).blend(0f, v.lt(EXP_MIN));
+            e.intoArray(a, j);
+            sum = sum.add(e);
+        }
+        return sum.reduceLanes(VectorOperators.ADD);
     }
 
     /*
@@ -79,15 +83,68 @@ final class VectorMath {
     private static final float P9 = 0.14219491007578375f;
     private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
     private static final float INV_SQRT2 = (float) (1 / Math.sqrt(2));
+    /** |z| above which GELU is z (z &gt; 0) or below the smallest normal float (z &lt; 0). */
+    private static final float ERFC_CUTOFF = 13f;
 
     /**
-     * 2·Φ(z) = erfc(−z/√2), with Φ the standard normal CDF. The exponent −u² = −z²/2 is carried as an exact
-     * two-float sum (z² split by FMA, then an error-free addition of the fitted correction), because rounding it
-     * to one float would cost up to u²·6e-8 relative accuracy, 1e-6 already at |z| ≈ 4.
+     * a[offset + i] = activation(a[offset + i] + bias[biasOffset + i]) for i in [0, length); bias may be null.
+     * Whole vectors go through {@link #gelu(float[], int, float[], int)} in place; a tail shorter than a vector
+     * through a small copy.
      */
-    static FloatVector twiceNormalCdf(FloatVector z) {
-        FloatVector a = z.abs();
-        FloatVector u = a.mul(INV_SQRT2);
+    static void addBiasAndActivate(float[] a, int offset, float[] bias, int biasOffset, int length,
+                                   Epilogue epilogue) {
+        if (bias == null && epilogue == Epilogue.NONE) {
+            return;
+        }
+        int i = 0;
+        int bound = S.loopBound(length);
+        switch (epilogue) {
+            case GELU -> {
+                for (; i < bound; i += L) {
+                    gelu(a, offset + i, bias, biasOffset + i);
+                }
+            }
+            case NONE, TANH -> {
+                for (; i < bound; i += L) { // whole vectors: no mask (masked moves cost)
+                    FloatVector v = FloatVector.fromArray(S, a, offset + i);
+                    if (bias != null) {
+                        v = v.add(FloatVector.fromArray(S, bias, biasOffset + i));
+                    }
+                    if (epilogue == Epilogue.TANH) {
+                        v = v.lanewise(VectorOperators.TANH);
+                    }
+                    v.intoArray(a, offset + i);
+                }
+            }
+        }
+        if (i < length) {
+            float[] tail = new float[L];
+            for (int j = i; j < length; j++) {
+                tail[j - i] = a[offset + j] + (bias != null ? bias[biasOffset + j] : 0f);
+            }
+            switch (epilogue) {
+                case NONE -> { }
+                case GELU -> gelu(tail, 0, null, 0);
+                case TANH -> FloatVector.fromArray(S, tail, 0).lanewise(VectorOperators.TANH).intoArray(tail, 0);
+            }
+            System.arraycopy(tail, 0, a, offset + i, length - i);
+        }
+    }
+
+    /**
+     * One vector in place: a[at …] = GELU(a[at …] + bias[biasAt …]) (bias may be null), with
+     * GELU(z) = 0.5·z·erfc(−z/√2) as described above. The exponent −u² = −z²/2 is carried as an exact two-float
+     * sum (z² split by FMA, then an error-free addition of the fitted correction), because rounding it to one
+     * float would cost up to u²·6e-8 relative accuracy, 1e-6 already at |z| ≈ 4. Arrays in and out with e^x
+     * written inline (see {@link #expShiftedInPlace}): a call C2 does not inline costs no vector boxing.
+     */
+    static void gelu(float[] a, int at, float[] bias, int biasAt) {
+        FloatVector z = FloatVector.fromArray(S, a, at);
+        if (bias != null) {
+            z = z.add(FloatVector.fromArray(S, bias, biasAt));
+        }
+        FloatVector abs = z.abs();
+        FloatVector u = abs.mul(INV_SQRT2);
         FloatVector t = ONE.div(u.fma(0.5f, 1f));
         FloatVector p = t.fma(P9, P8);
         p = p.fma(t, FloatVector.broadcast(S, P7));
@@ -98,50 +155,40 @@ final class VectorMath {
         p = p.fma(t, FloatVector.broadcast(S, P2));
         p = p.fma(t, FloatVector.broadcast(S, P1));
         p = p.fma(t, FloatVector.broadcast(S, P0));
-        FloatVector square = a.mul(a);
-        FloatVector squareLow = a.fma(a, square.neg()); // a² = square + squareLow exactly
+        FloatVector square = abs.mul(abs);
+        FloatVector squareLow = abs.fma(abs, square.neg()); // z² = square + squareLow exactly
         FloatVector minusHalfSquare = square.mul(-0.5f);
-        // TwoSum: exponent + exponentLow = p − a²/2 exactly (minus the low half of a²/2)
+        // TwoSum: exponent + exponentLow = p − z²/2 exactly (minus the low half of z²/2)
         FloatVector exponent = minusHalfSquare.add(p);
         FloatVector pPart = exponent.sub(minusHalfSquare);
         FloatVector exponentLow = minusHalfSquare.sub(exponent.sub(pPart)).add(p.sub(pPart))
                 .sub(squareLow.mul(0.5f));
-        FloatVector e = exp(exponent);
-        FloatVector erfc = t.mul(e.fma(exponentLow, e)); // e^(x + δ) ≈ e^x·(1 + δ) for the tiny δ
-        VectorMask<Float> negative = z.lt(0f);
-        return erfc.neg().add(2f).blend(erfc, negative);
+        // e^exponent as in expShiftedInPlace, without range handling: |z| ≤ 13 keeps the exponent above −87.3;
+        // beyond, erfc(u) < 2^-126 and the lanes are set to 0 below (NaN fails the comparison and stays NaN)
+        FloatVector shifted = exponent.fma(LOG2E, ROUNDING_MAGIC);
+        FloatVector n = shifted.sub(ROUNDING_MAGIC);
+        FloatVector r = n.mul(-LN2_HIGH).add(exponent);
+        r = n.fma(FloatVector.broadcast(S, -LN2_LOW), r);
+        FloatVector e = r.fma(1f / 5040, 1f / 720);
+        e = e.fma(r, FloatVector.broadcast(S, 1f / 120));
+        e = e.fma(r, FloatVector.broadcast(S, 1f / 24));
+        e = e.fma(r, FloatVector.broadcast(S, 1f / 6));
+        e = e.fma(r, FloatVector.broadcast(S, 0.5f));
+        e = e.fma(r, ONE);
+        e = e.fma(r, ONE);
+        e = e.mul((FloatVector) shifted.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUNDING_MAGIC) - 127)
+                .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+        FloatVector erfc = t.mul(e.fma(exponentLow, e)) // e^(x + δ) ≈ e^x·(1 + δ) for the tiny δ
+                .blend(0f, abs.compare(VectorOperators.GT, ERFC_CUTOFF));
+        FloatVector twiceCdf = erfc.neg().add(2f).blend(erfc, z.lt(0f)); // 2·Φ(z) = erfc(−z/√2)
+        z.mul(0.5f).mul(twiceCdf).intoArray(a, at);
     }
 
-    static FloatVector gelu(FloatVector z) {
-        return z.mul(0.5f).mul(twiceNormalCdf(z));
-    }
-
-    /**
-     * a[offset + i] = activation(a[offset + i] + bias[biasOffset + i]) for i in [0, length); bias may be null.
-     * Array in, array out, so that the vector math is compiled inside this loop (see {@link VectorGemm}).
-     */
-    static void addBiasAndActivate(float[] a, int offset, float[] bias, int biasOffset, int length,
-                                   Epilogue epilogue) {
-        if (bias == null && epilogue == Epilogue.NONE) {
-            return;
-        }
-        for (int i = 0; i < length; i += L) {
-            VectorMask<Float> inside = S.indexInRange(i, length);
-            FloatVector v = FloatVector.fromArray(S, a, offset + i, inside);
-            if (bias != null) {
-                v = v.add(FloatVector.fromArray(S, bias, biasOffset + i, inside));
-            }
-            switch (epilogue) {
-                case NONE -> { }
-                case GELU -> v = v.mul(0.5f).mul(twiceNormalCdf(v));
-                case TANH -> v = tanh(v);
-            }
-            v.intoArray(a, offset + i, inside);
-        }
-    }
-
-    /** Scalar form of {@link #gelu(FloatVector)} (same formula, same rounding) for tails outside a vector. */
+    /** {@link #gelu(float[], int, float[], int)} of one value (lane 0 of a vector), for tests. */
     static float geluLane(float z) {
-        return gelu(FloatVector.broadcast(S, z)).lane(0);
+        float[] v = new float[L];
+        v[0] = z;
+        gelu(v, 0, null, 0);
+        return v[0];
     }
 }

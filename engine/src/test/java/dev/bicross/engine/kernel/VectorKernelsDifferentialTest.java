@@ -187,7 +187,11 @@ class VectorKernelsDifferentialTest {
         assertClose("gelu", expected, actual, z.length, 1e-40, 5e-7);
     }
 
-    /** The inline vector exp against Math.exp on a dense grid over the normal range: within 2 float ulps. */
+    /**
+     * The inline vector exp of the softmax against Math.exp on a dense grid over the normal range: within 2 float
+     * ulps; below it and −∞ flush to 0, NaN stays NaN; the returned sum is the sum of the numerators (checked
+     * on the grid's part ≤ 0, the softmax range; accumulated in float lanes, so to 1e-6 relative).
+     */
     @Test
     void expMatchesMathExp() {
         int n = 400_001;
@@ -200,10 +204,27 @@ class VectorKernelsDifferentialTest {
         v[n + 2] = 0f;
         v[n + 3] = Float.NaN;
         float[] expected = new float[v.length];
-        float[] actual = new float[v.length];
         for (int i = 0; i < v.length; i++) {
             expected[i] = (float) Math.exp(v[i]);
-            actual[i] = VectorMath.exp(jdk.incubator.vector.FloatVector.broadcast(VectorWidth.FLOAT, v[i])).lane(0);
+        }
+        int lanes = VectorWidth.FLOAT.length();
+        float[] actual = java.util.Arrays.copyOf(v, (v.length + lanes - 1) / lanes * lanes); // whole vectors
+        java.util.Arrays.fill(actual, v.length, actual.length, Float.NEGATIVE_INFINITY);
+        VectorMath.expShiftedInPlace(actual, 0, actual.length, 0f);
+        // the sum over the softmax range v ≤ 0 of the grid (sorted), padded with −∞, whose e^ adds nothing
+        int nonPositive = 0;
+        while (v[nonPositive] <= 0f) {
+            nonPositive++;
+        }
+        float[] grid = java.util.Arrays.copyOf(v, (nonPositive + lanes - 1) / lanes * lanes);
+        java.util.Arrays.fill(grid, nonPositive, grid.length, Float.NEGATIVE_INFINITY);
+        float sum = VectorMath.expShiftedInPlace(grid, 0, grid.length, 0f);
+        double expectedSum = 0;
+        for (int i = 0; i < nonPositive; i++) {
+            expectedSum += Math.exp(v[i]);
+        }
+        if (Math.abs(sum - expectedSum) > 1e-6 * expectedSum) {
+            fail("exp: sum of the numerators " + sum + ", expected " + expectedSum);
         }
         expected[n] = 0f; // below the normal range: flushed to zero by design
         assertClose("exp", expected, actual, n, 0, 2.4e-7);
