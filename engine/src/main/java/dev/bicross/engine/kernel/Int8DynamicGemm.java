@@ -163,13 +163,13 @@ final class Int8DynamicGemm {
 
     /** Adds the two signed 16-bit halves of each 32-bit lane of {@code products} to {@code acc}. */
     private static IntVector addHalves(IntVector acc, ShortVector products) {
-        IntVector v = products.reinterpretAsInts();
+        IntVector v = (IntVector) products.reinterpretShape(I, 0);
         return acc.add(v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
                 .add(v.lanewise(VectorOperators.ASHR, 16));
     }
 
     private static ShortVector pair(int[] xp, int at) {
-        return IntVector.broadcast(I, xp[at]).reinterpretAsShorts();
+        return (ShortVector) IntVector.broadcast(I, xp[at]).reinterpretShape(SH, 0);
     }
 
     /** tile[i][c] = Σ_kk (x codes of row i) · (w codes of column c) over kpc pairs, exact in int32. */
@@ -182,24 +182,11 @@ final class Int8DynamicGemm {
         IntVector c5 = c0;
         IntVector c6 = c0;
         IntVector c7 = c0;
-        int steps = kpc / 2;
-        for (int q = 0; q < steps; q++) {
-            int xk = xOffset + q * 2 * MR;
-            int wk = wOffset + q * 4 * NR;
-            ShortVector a = widen(w, wk);
-            ShortVector b = widen(w, wk + 2 * NR);
-            c0 = addHalves(c0, pair(xp, xk).mul(a).add(pair(xp, xk + MR).mul(b)));
-            c1 = addHalves(c1, pair(xp, xk + 1).mul(a).add(pair(xp, xk + MR + 1).mul(b)));
-            c2 = addHalves(c2, pair(xp, xk + 2).mul(a).add(pair(xp, xk + MR + 2).mul(b)));
-            c3 = addHalves(c3, pair(xp, xk + 3).mul(a).add(pair(xp, xk + MR + 3).mul(b)));
-            c4 = addHalves(c4, pair(xp, xk + 4).mul(a).add(pair(xp, xk + MR + 4).mul(b)));
-            c5 = addHalves(c5, pair(xp, xk + 5).mul(a).add(pair(xp, xk + MR + 5).mul(b)));
-            c6 = addHalves(c6, pair(xp, xk + 6).mul(a).add(pair(xp, xk + MR + 6).mul(b)));
-            c7 = addHalves(c7, pair(xp, xk + 7).mul(a).add(pair(xp, xk + MR + 7).mul(b)));
-        }
-        if (kpc % 2 != 0) {
-            int xk = xOffset + (kpc - 1) * MR;
-            ShortVector a = widen(w, wOffset + (kpc - 1) * 2 * NR);
+        // One pair per step: two steps summed in 16 bits before widening would save integer work but make the
+        // method too large for C2 to inline the Vector API calls (NodeCountInliningCutoff), which boxes vectors.
+        for (int kk = 0; kk < kpc; kk++) {
+            int xk = xOffset + kk * MR;
+            ShortVector a = widen(w, wOffset + kk * 2 * NR);
             c0 = addHalves(c0, pair(xp, xk).mul(a));
             c1 = addHalves(c1, pair(xp, xk + 1).mul(a));
             c2 = addHalves(c2, pair(xp, xk + 2).mul(a));

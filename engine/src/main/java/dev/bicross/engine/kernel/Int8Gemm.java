@@ -59,11 +59,19 @@ final class Int8Gemm {
         return new Int8PanelWeights(data, scale, out, in);
     }
 
-    private record Scratch(float[] xp, float[] tile) {
+    /** Per thread: packed x block, one result tile, and one panel's K slice widened to float. */
+    private record Scratch(float[] xp, float[] tile, float[] panel) {
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(
-            () -> new Scratch(new float[ROW_BLOCK * K_BLOCK], new float[MR * NR]));
+            () -> new Scratch(new float[ROW_BLOCK * K_BLOCK], new float[MR * NR], new float[K_BLOCK * NR]));
+
+    /**
+     * From this many MR-row tiles per block on, a panel's K slice is widened to float once (into L1) and shared
+     * by the tiles; below it (a short query) each tile widens the bytes itself, which keeps the weight traffic
+     * at one byte per weight.
+     */
+    static final int WIDEN_ONCE_TILES = 2;
 
     static void linear(WorkerPool pool, float[] x, int rows, Int8PanelWeights w, float[] bias, Epilogue epilogue,
                        float[] y) {
@@ -97,10 +105,18 @@ final class Int8Gemm {
         for (int k0 = 0; k0 < in; k0 += K_BLOCK) {
             int kc = Math.min(in, k0 + K_BLOCK) - k0;
             packRows(x, in, r0, r1, k0, kc, xp);
+            boolean widenOnce = (r1 - r0 + MR - 1) / MR >= WIDEN_ONCE_TILES;
             for (int p = p0; p < p1; p++) {
                 int wOffset = (p * in + k0) * NR;
+                if (widenOnce) {
+                    widenPanel(w.data(), wOffset, kc, scratch.panel());
+                }
                 for (int r = r0; r < r1; r += MR) {
-                    kernel(xp, (r - r0) * kc, w.data(), wOffset, kc, w.scale(), p * NR, tile);
+                    if (widenOnce) {
+                        floatKernel(xp, (r - r0) * kc, scratch.panel(), kc, w.scale(), p * NR, tile);
+                    } else {
+                        kernel(xp, (r - r0) * kc, w.data(), wOffset, kc, w.scale(), p * NR, tile);
+                    }
                     merge(tile, y, r, Math.min(MR, r1 - r), p * NR, out, k0 == 0);
                 }
             }
@@ -127,6 +143,92 @@ final class Int8Gemm {
 
     private static FloatVector widen(byte[] w, int offset) {
         return (FloatVector) ByteVector.fromArray(B, w, offset).convertShape(VectorOperators.B2F, S, 0);
+    }
+
+    /** panel[k·NR + c] = (float) q[wOffset + k·NR + c] for k in [0, kc). */
+    private static void widenPanel(byte[] w, int wOffset, int kc, float[] panel) {
+        for (int k = 0; k < kc; k++) {
+            widen(w, wOffset + k * NR).intoArray(panel, k * NR);
+        }
+    }
+
+    /**
+     * {@link #kernel} on a panel slice already widened to float: the FP32 micro-kernel of {@link VectorGemm}
+     * (unrolled four times), then the per-column scale.
+     */
+    private static void floatKernel(float[] xp, int xOffset, float[] w, int kc, float[] scale, int col,
+                                    float[] tile) {
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = c0;
+        FloatVector c2 = c0;
+        FloatVector c3 = c0;
+        FloatVector c4 = c0;
+        FloatVector c5 = c0;
+        FloatVector c6 = c0;
+        FloatVector c7 = c0;
+        FloatVector b;
+        int steps = kc / 4;
+        for (int q = 0; q < steps; q++) {
+            int xk = xOffset + q * 4 * MR;
+            int wk = q * 4 * NR;
+            b = FloatVector.fromArray(S, w, wk);
+            c0 = FloatVector.broadcast(S, xp[xk]).fma(b, c0);
+            c1 = FloatVector.broadcast(S, xp[xk + 1]).fma(b, c1);
+            c2 = FloatVector.broadcast(S, xp[xk + 2]).fma(b, c2);
+            c3 = FloatVector.broadcast(S, xp[xk + 3]).fma(b, c3);
+            c4 = FloatVector.broadcast(S, xp[xk + 4]).fma(b, c4);
+            c5 = FloatVector.broadcast(S, xp[xk + 5]).fma(b, c5);
+            c6 = FloatVector.broadcast(S, xp[xk + 6]).fma(b, c6);
+            c7 = FloatVector.broadcast(S, xp[xk + 7]).fma(b, c7);
+            b = FloatVector.fromArray(S, w, wk + NR);
+            c0 = FloatVector.broadcast(S, xp[xk + 8]).fma(b, c0);
+            c1 = FloatVector.broadcast(S, xp[xk + 9]).fma(b, c1);
+            c2 = FloatVector.broadcast(S, xp[xk + 10]).fma(b, c2);
+            c3 = FloatVector.broadcast(S, xp[xk + 11]).fma(b, c3);
+            c4 = FloatVector.broadcast(S, xp[xk + 12]).fma(b, c4);
+            c5 = FloatVector.broadcast(S, xp[xk + 13]).fma(b, c5);
+            c6 = FloatVector.broadcast(S, xp[xk + 14]).fma(b, c6);
+            c7 = FloatVector.broadcast(S, xp[xk + 15]).fma(b, c7);
+            b = FloatVector.fromArray(S, w, wk + 2 * NR);
+            c0 = FloatVector.broadcast(S, xp[xk + 16]).fma(b, c0);
+            c1 = FloatVector.broadcast(S, xp[xk + 17]).fma(b, c1);
+            c2 = FloatVector.broadcast(S, xp[xk + 18]).fma(b, c2);
+            c3 = FloatVector.broadcast(S, xp[xk + 19]).fma(b, c3);
+            c4 = FloatVector.broadcast(S, xp[xk + 20]).fma(b, c4);
+            c5 = FloatVector.broadcast(S, xp[xk + 21]).fma(b, c5);
+            c6 = FloatVector.broadcast(S, xp[xk + 22]).fma(b, c6);
+            c7 = FloatVector.broadcast(S, xp[xk + 23]).fma(b, c7);
+            b = FloatVector.fromArray(S, w, wk + 3 * NR);
+            c0 = FloatVector.broadcast(S, xp[xk + 24]).fma(b, c0);
+            c1 = FloatVector.broadcast(S, xp[xk + 25]).fma(b, c1);
+            c2 = FloatVector.broadcast(S, xp[xk + 26]).fma(b, c2);
+            c3 = FloatVector.broadcast(S, xp[xk + 27]).fma(b, c3);
+            c4 = FloatVector.broadcast(S, xp[xk + 28]).fma(b, c4);
+            c5 = FloatVector.broadcast(S, xp[xk + 29]).fma(b, c5);
+            c6 = FloatVector.broadcast(S, xp[xk + 30]).fma(b, c6);
+            c7 = FloatVector.broadcast(S, xp[xk + 31]).fma(b, c7);
+        }
+        for (int k = steps * 4; k < kc; k++) {
+            int xk = xOffset + k * MR;
+            b = FloatVector.fromArray(S, w, k * NR);
+            c0 = FloatVector.broadcast(S, xp[xk]).fma(b, c0);
+            c1 = FloatVector.broadcast(S, xp[xk + 1]).fma(b, c1);
+            c2 = FloatVector.broadcast(S, xp[xk + 2]).fma(b, c2);
+            c3 = FloatVector.broadcast(S, xp[xk + 3]).fma(b, c3);
+            c4 = FloatVector.broadcast(S, xp[xk + 4]).fma(b, c4);
+            c5 = FloatVector.broadcast(S, xp[xk + 5]).fma(b, c5);
+            c6 = FloatVector.broadcast(S, xp[xk + 6]).fma(b, c6);
+            c7 = FloatVector.broadcast(S, xp[xk + 7]).fma(b, c7);
+        }
+        FloatVector s = FloatVector.fromArray(S, scale, col);
+        c0.mul(s).intoArray(tile, 0);
+        c1.mul(s).intoArray(tile, L);
+        c2.mul(s).intoArray(tile, 2 * L);
+        c3.mul(s).intoArray(tile, 3 * L);
+        c4.mul(s).intoArray(tile, 4 * L);
+        c5.mul(s).intoArray(tile, 5 * L);
+        c6.mul(s).intoArray(tile, 6 * L);
+        c7.mul(s).intoArray(tile, 7 * L);
     }
 
     /**
