@@ -4,6 +4,7 @@ import dev.bicross.engine.embed.BiEncoder;
 import dev.bicross.engine.rerank.CrossEncoder;
 import dev.bicross.engine.rerank.RankedDocument;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -31,6 +32,9 @@ final class DemoCommand implements Callable<Integer> {
             description = "Cross-encoder folder or Hugging Face id (default: " + ModelChoice.DEFAULT_CROSS_ENCODER + ").")
     String crossModel;
 
+    @Mixin
+    PrecisionOption precision = new PrecisionOption();
+
     @Option(names = {"-v", "--verbose"}, description = "Print stack traces on errors.")
     boolean verbose;
 
@@ -38,10 +42,11 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         long t0 = System.nanoTime();
         Path folder = ModelChoice.biEncoder(model);
-        BiEncoder biEncoder = BiEncoder.load(folder);
+        BiEncoder biEncoder = BiEncoder.load(folder, precision.get());
         long t1 = System.nanoTime();
-        System.out.printf(Locale.ROOT, "Bi-encoder  %s (%d dimensions, %s kernels), loaded in %.0f ms%n",
-                biEncoder.modelName(), biEncoder.dimension(), biEncoder.model().kernels().name(), ms(t0, t1));
+        System.out.printf(Locale.ROOT, "Bi-encoder  %s (%d dimensions, %s kernels, %s), loaded in %.0f ms%n",
+                biEncoder.modelName(), biEncoder.dimension(), biEncoder.model().kernels().name(),
+                biEncoder.model().precision().id(), ms(t0, t1));
         System.out.printf("Query       \"%s\"%n%n", QUERY);
 
         // Stage 1: each text becomes a vector on its own; relevance is the cosine of two vectors.
@@ -66,7 +71,7 @@ final class DemoCommand implements Callable<Integer> {
                 + "indexed, so a query costs one encoding plus an index lookup)%n%n", texts.size(), ms(t2, t3));
 
         // Stage 2: the cross-encoder reads query and document together; only worth it on a shortlist.
-        Optional<CrossEncoder> crossEncoder = ModelChoice.crossEncoder(crossModel, System.out);
+        Optional<CrossEncoder> crossEncoder = ModelChoice.crossEncoder(crossModel, System.out, precision.get());
         if (crossEncoder.isEmpty()) {
             return 0;
         }

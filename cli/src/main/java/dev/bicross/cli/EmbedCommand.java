@@ -3,6 +3,7 @@ package dev.bicross.cli;
 import dev.bicross.engine.embed.BiEncoder;
 import dev.bicross.engine.embed.Embedding;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedReader;
@@ -39,6 +40,9 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--stats", description = "Print texts, tokens, truncated texts and tokens/s (excluding model load) to stderr.")
     boolean stats;
 
+    @Mixin
+    PrecisionOption precision = new PrecisionOption();
+
     @Option(names = {"-v", "--verbose"}, description = "Print stack traces on errors.")
     boolean verbose;
 
@@ -48,7 +52,7 @@ final class EmbedCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
         }
         Path modelDir = resolveModel();
-        BiEncoder encoder = BiEncoder.load(modelDir);
+        BiEncoder encoder = BiEncoder.load(modelDir, precision.get());
 
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8)));

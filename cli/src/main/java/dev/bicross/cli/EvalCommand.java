@@ -9,6 +9,7 @@ import dev.bicross.retrieval.eval.Evaluator;
 import dev.bicross.retrieval.eval.MetricSummary;
 import dev.bicross.retrieval.eval.StageReport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -46,6 +47,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per collection and stage.")
     boolean json;
 
+    @Mixin
+    PrecisionOption precision = new PrecisionOption();
+
     @Option(names = {"-v", "--verbose"}, description = "Print stack traces on errors.")
     boolean verbose;
 
@@ -60,8 +64,9 @@ final class EvalCommand implements Callable<Integer> {
         for (Path dir : collections) {
             loaded.add(TestCollection.load(dir));
         }
-        BiEncoder biEncoder = BiEncoder.load(ModelChoice.biEncoder(model));
-        CrossEncoder crossEncoder = noRerank ? null : ModelChoice.crossEncoder(crossModel, System.err).orElse(null);
+        BiEncoder biEncoder = BiEncoder.load(ModelChoice.biEncoder(model), precision.get());
+        System.err.println("bicross eval: encoders at " + precision.get().id());
+        CrossEncoder crossEncoder = noRerank ? null : ModelChoice.crossEncoder(crossModel, System.err, precision.get()).orElse(null);
         List<String> rows = new ArrayList<>();
         for (TestCollection c : loaded) {
             Retriever retriever = Retriever.builder(biEncoder).crossEncoder(crossEncoder).build();

@@ -7,6 +7,7 @@ import dev.bicross.retrieval.chunk.ChunkingSettings;
 import dev.bicross.retrieval.corpus.Corpora;
 import dev.bicross.retrieval.corpus.Document;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -46,6 +47,9 @@ final class IndexCommand implements Callable<Integer> {
             description = "HNSW build beam width (default: ${DEFAULT-VALUE}).")
     int efConstruction;
 
+    @Mixin
+    PrecisionOption precision = new PrecisionOption();
+
     @Option(names = {"-v", "--verbose"}, description = "Print stack traces on errors.")
     boolean verbose;
 
@@ -56,7 +60,7 @@ final class IndexCommand implements Callable<Integer> {
             throw new IllegalArgumentException(corpus + ": no documents");
         }
         Path folder = ModelChoice.biEncoder(model);
-        BiEncoder biEncoder = BiEncoder.load(folder);
+        BiEncoder biEncoder = BiEncoder.load(folder, precision.get());
         ChunkingSettings chunking = ChunkingSettings.forMaxSeqLength(biEncoder.settings().maxSeqLength());
         if (chunkTokens != null || chunkOverlap != null) {
             int window = chunkTokens != null ? chunkTokens : chunking.windowTokens();

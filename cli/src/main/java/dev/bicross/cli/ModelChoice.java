@@ -3,6 +3,7 @@ package dev.bicross.cli;
 import dev.bicross.convert.DefaultModels;
 import dev.bicross.engine.hub.HubException;
 import dev.bicross.engine.hub.ModelResolver;
+import dev.bicross.engine.kernel.Precision;
 import dev.bicross.engine.rerank.CrossEncoder;
 
 import java.io.IOException;
@@ -53,9 +54,15 @@ final class ModelChoice {
      * carry on with the bi-encoder stage. An explicitly named model that fails is an error, not a fallback.
      */
     static Optional<CrossEncoder> crossEncoder(String spec, PrintStream notices) throws IOException {
+        return crossEncoder(spec, notices, Precision.FP32);
+    }
+
+    /** As {@link #crossEncoder(String, PrintStream)}, with the encoder's linear layers at {@code precision}. */
+    static Optional<CrossEncoder> crossEncoder(String spec, PrintStream notices, Precision precision)
+            throws IOException {
         String id = spec == null || spec.isBlank() ? DEFAULT_CROSS_ENCODER : spec;
         try {
-            return Optional.of(CrossEncoder.load(resolve(id)));
+            return Optional.of(CrossEncoder.load(resolve(id), precision));
         } catch (HubException e) {
             if (spec != null && !spec.isBlank()) {
                 throw e;

@@ -3,6 +3,7 @@ package dev.bicross.cli;
 import dev.bicross.engine.rerank.CrossEncoder;
 import dev.bicross.engine.rerank.RankedDocument;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedReader;
@@ -35,6 +36,9 @@ final class RerankCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per result: rank, index, score, text.")
     boolean json;
 
+    @Mixin
+    PrecisionOption precision = new PrecisionOption();
+
     @Option(names = {"-v", "--verbose"}, description = "Print stack traces on errors.")
     boolean verbose;
 
@@ -55,9 +59,9 @@ final class RerankCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--top-k must be at least 1, got " + k);
         }
         CrossEncoder encoder = model == null
-                ? ModelChoice.crossEncoder(null, System.err).orElseThrow(() -> new IllegalStateException(
+                ? ModelChoice.crossEncoder(null, System.err, precision.get()).orElseThrow(() -> new IllegalStateException(
                         "no cross-encoder to re-rank with (see above)"))
-                : ModelChoice.crossEncoder(model, System.err).orElseThrow();
+                : ModelChoice.crossEncoder(model, System.err, precision.get()).orElseThrow();
         long start = System.nanoTime();
         List<RankedDocument> ranked = encoder.rank(query, documents, k);
         double ms = (System.nanoTime() - start) / 1e6;

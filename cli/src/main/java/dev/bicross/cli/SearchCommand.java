@@ -1,12 +1,14 @@
 package dev.bicross.cli;
 
 import dev.bicross.engine.embed.BiEncoder;
+import dev.bicross.engine.kernel.Precision;
 import dev.bicross.engine.rerank.CrossEncoder;
 import dev.bicross.retrieval.Hit;
 import dev.bicross.retrieval.Retriever;
 import dev.bicross.retrieval.SearchOptions;
 import dev.bicross.retrieval.SearchResult;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -49,6 +51,9 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per hit.")
     boolean json;
 
+    @Mixin
+    PrecisionOption precision = new PrecisionOption();
+
     @Option(names = {"-v", "--verbose"}, description = "Print stack traces on errors.")
     boolean verbose;
 
@@ -59,8 +64,10 @@ final class SearchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--candidates (" + candidates + ") must be at least --k (" + k + ")");
         }
         String recorded = Retriever.recordedModelSource(index);
-        BiEncoder biEncoder = BiEncoder.load(ModelChoice.biEncoder(model != null ? model : recorded));
-        CrossEncoder crossEncoder = noRerank ? null : ModelChoice.crossEncoder(crossModel, System.err).orElse(null);
+        // Default to the precision the index was built with: its vectors only match queries embedded the same way.
+        Precision biPrecision = precision.orElse(Retriever.recordedPrecision(index));
+        BiEncoder biEncoder = BiEncoder.load(ModelChoice.biEncoder(model != null ? model : recorded), biPrecision);
+        CrossEncoder crossEncoder = noRerank ? null : ModelChoice.crossEncoder(crossModel, System.err, biPrecision).orElse(null);
         Retriever retriever = Retriever.open(index, biEncoder, crossEncoder);
         SearchResult result = retriever.search(query, options);
         for (int r = 0; r < result.hits().size(); r++) {

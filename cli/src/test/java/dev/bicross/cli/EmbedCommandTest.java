@@ -145,4 +145,31 @@ class EmbedCommandTest {
         List<String> errLines = new ArrayList<>(List.of(missing.err().split("\n")));
         assertTrue(errLines.size() <= 2, missing.err());
     }
+
+    @Test
+    void precisionInt8EmbedsWithQuantizedWeights() throws IOException {
+        List<String> lines = List.of("the cat sat on the mat", "how to play guitar");
+        Run int8 = run(String.join("\n", lines) + "\n", "embed", "--model", model.toString(), "--precision", "int8");
+        assertEquals(0, int8.exitCode(), int8.err());
+        BiEncoder quantized = BiEncoder.load(model, dev.bicross.engine.kernel.Precision.INT8);
+        BiEncoder exact = BiEncoder.load(model);
+        ObjectMapper json = new ObjectMapper();
+        String[] outLines = int8.out().split("\n");
+        double maxDiffToFp32 = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            JsonNode vector = json.readTree(outLines[i]);
+            float[] expected = quantized.encode(lines.get(i));
+            float[] fp32 = exact.encode(lines.get(i));
+            for (int j = 0; j < HIDDEN; j++) {
+                assertEquals(expected[j], vector.get(j).floatValue(), 0f, "line " + i + " feature " + j);
+                maxDiffToFp32 = Math.max(maxDiffToFp32, Math.abs(fp32[j] - vector.get(j).floatValue()));
+            }
+        }
+        assertTrue(maxDiffToFp32 > 0, "--precision int8 printed the fp32 vectors");
+
+        Run bad = run("x\n", "embed", "--model", model.toString(), "--precision", "int4");
+        assertEquals(1, bad.exitCode());
+        assertTrue(bad.err().contains("--precision: unknown precision 'int4' (bicross supports fp32, int8"),
+                bad.err());
+    }
 }

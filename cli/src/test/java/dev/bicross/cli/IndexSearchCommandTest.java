@@ -224,4 +224,22 @@ class IndexSearchCommandTest {
         assertFalse(index.hasStackTrace(), index.toString());
         assertFalse(Files.exists(temp.resolve("out")), "a failed index leaves no folder");
     }
+
+    /** An int8 index: search picks the recorded precision by itself, and refuses an explicit other one. */
+    @Test
+    void int8IndexIsSearchedAtInt8AndRefusesFp32() throws IOException {
+        Path int8Index = temp.resolve("int8-index");
+        CommandRun built = CommandRun.inProcess("index", "--corpus", corpus.toString(), "--out", int8Index.toString(),
+                "--precision", "int8");
+        assertEquals(0, built.exitCode(), built.toString());
+        CommandRun search = CommandRun.inProcess("search", "--index", int8Index.toString(), QUERY, "--no-rerank",
+                "--k", "3", "--json");
+        assertEquals(0, search.exitCode(), search.toString());
+        assertEquals(exactOrder.getFirst(), json(search).getFirst().get("id").asText(), search.toString());
+        CommandRun mixed = CommandRun.inProcess("search", "--index", int8Index.toString(), QUERY, "--no-rerank",
+                "--precision", "fp32");
+        assertEquals(1, mixed.exitCode(), mixed.toString());
+        assertTrue(mixed.err().contains("holds int8 embeddings but the bi-encoder runs at fp32")
+                && mixed.err().contains("--precision int8"), mixed.toString());
+    }
 }

@@ -2,6 +2,7 @@ package dev.bicross.retrieval;
 
 import dev.bicross.engine.embed.BiEncoder;
 import dev.bicross.engine.embed.ModelFingerprint;
+import dev.bicross.engine.kernel.Precision;
 import dev.bicross.engine.rerank.CrossEncoder;
 import dev.bicross.engine.rerank.TextPair;
 import dev.bicross.index.HnswIndex;
@@ -79,6 +80,14 @@ public final class Retriever {
      */
     public static String recordedModelSource(Path dir) throws IOException {
         return RetrieverFiles.readModelSource(dir);
+    }
+
+    /**
+     * The precision of the bi-encoder that embedded a saved retriever ({@code fp32} for indexes written before
+     * precisions were recorded); {@link #open} refuses a bi-encoder at another precision.
+     */
+    public static Precision recordedPrecision(Path dir) throws IOException {
+        return RetrieverFiles.readPrecision(dir);
     }
 
     /** Where the bi-encoder came from, as recorded; empty when not recorded. */

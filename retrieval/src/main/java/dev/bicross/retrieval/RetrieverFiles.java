@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bicross.engine.embed.BiEncoder;
 import dev.bicross.engine.embed.ModelFingerprint;
+import dev.bicross.engine.kernel.Precision;
 import dev.bicross.engine.rerank.CrossEncoder;
 import dev.bicross.index.HnswIndex;
 import dev.bicross.index.IndexMetadata;
+import dev.bicross.index.ModelMismatchException;
 import dev.bicross.retrieval.chunk.ChunkingSettings;
 import dev.bicross.retrieval.corpus.Document;
 
@@ -133,7 +135,7 @@ final class RetrieverFiles {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", FORMAT).put("version", VERSION);
         root.putObject("model").put("name", f.modelName()).put("fingerprint", f.id()).put("dimension", f.dimension())
-                .put("source", retriever.modelSource());
+                .put("source", retriever.modelSource()).put("precision", f.precision().id());
         root.putObject("chunking").put("window_tokens", retriever.chunking().windowTokens())
                 .put("overlap_tokens", retriever.chunking().overlapTokens());
         root.put("documents", retriever.store().documentCount()).put("passages", retriever.store().chunkCount());
@@ -192,6 +194,14 @@ final class RetrieverFiles {
         }
         JsonNode model = manifest.path("model");
         ModelFingerprint f = biEncoder.fingerprint();
+        Precision recorded = precisionOf(model);
+        if (recorded != f.precision() && model.path("fingerprint").asText().startsWith(
+                "sha256:" + f.weightsSha256() + "/" + f.dimension())) {
+            throw new ModelMismatchException(dir + ": the index holds " + recorded.id() + " embeddings but the "
+                    + "bi-encoder runs at " + f.precision().id() + "; " + recorded.id() + " and "
+                    + f.precision().id() + " vectors differ slightly and are not mixed in one index: search with "
+                    + "precision " + recorded.id() + " (--precision " + recorded.id() + ") or re-index");
+        }
         new IndexMetadata(model.path("name").asText(), model.path("fingerprint").asText(),
                 Math.max(1, model.path("dimension").asInt())).checkModel(f.modelName(), f.id());
         ChunkingSettings chunking = new ChunkingSettings(manifest.path("chunking").path("window_tokens").asInt(),
@@ -212,6 +222,25 @@ final class RetrieverFiles {
                     + store.chunkCount() + " passages");
         }
         return new Retriever(biEncoder, crossEncoder, chunking, index, store, model.path("source").asText(""));
+    }
+
+    /** The precision recorded in a manifest's model node; FP32 when absent (indexes written before precisions). */
+    private static Precision precisionOf(JsonNode model) throws IOException {
+        String value = model.path("precision").asText("fp32");
+        try {
+            return Precision.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(MANIFEST + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Precision readPrecision(Path dir) throws IOException {
+        Path manifestFile = dir.resolve(MANIFEST);
+        if (!Files.isRegularFile(manifestFile)) {
+            throw new NoSuchFileException(manifestFile.toString(), null, interruptedSaveHint(dir)
+                    + "not a bicross index folder (no " + MANIFEST + "); build one with 'bicross index'");
+        }
+        return precisionOf(JSON.readTree(manifestFile.toFile()).path("model"));
     }
 
     static String readModelSource(Path dir) throws IOException {

@@ -3,6 +3,7 @@ package dev.bicross.retrieval;
 import dev.bicross.engine.TinyBert;
 import dev.bicross.engine.embed.BiEncoder;
 import dev.bicross.engine.kernel.Kernels;
+import dev.bicross.engine.kernel.Precision;
 import dev.bicross.engine.rerank.CrossEncoder;
 import dev.bicross.engine.rerank.TextPair;
 import dev.bicross.engine.safetensors.SafetensorsWriter;
@@ -51,10 +52,13 @@ class RetrieverTest {
         return folder;
     }
 
+    static Path biFolder;
+
     @BeforeAll
     static void models() throws IOException {
         // 64 positions so that a 40-word document needs several chunks of 16 tokens
-        biEncoder = BiEncoder.load(folder(new TinyBert(1, 16, 4, 40, 2, 50, 64, 2, 0), "bi"), Kernels.create());
+        biFolder = folder(new TinyBert(1, 16, 4, 40, 2, 50, 64, 2, 0), "bi");
+        biEncoder = BiEncoder.load(biFolder, Kernels.create());
         otherBiEncoder = BiEncoder.load(folder(new TinyBert(2, 16, 4, 40, 2, 50, 64, 2, 0), "other"), Kernels.create());
         crossEncoder = CrossEncoder.load(folder(new TinyBert(3, 16, 4, 40, 2, 50, 64, 2, 1), "cross"), Kernels.create());
     }
@@ -192,5 +196,44 @@ class RetrieverTest {
         }
         IOException truncated = assertThrows(IOException.class, () -> Retriever.open(saved, biEncoder, null));
         assertTrue(truncated.getMessage().contains("truncated"), truncated.getMessage());
+    }
+
+    /**
+     * An index records the precision of its embeddings; opening it with the same weights at another precision is
+     * refused with a message naming both precisions and the flag, in both directions. Older manifests without
+     * a precision read as FP32.
+     */
+    @Test
+    void int8IndexRefusesFp32QueriesAndTheReverse() throws IOException {
+        BiEncoder int8 = BiEncoder.load(biFolder, Kernels.create(), Precision.INT8);
+        Retriever r = Retriever.builder(int8).chunking(new ChunkingSettings(14, 3)).seed(7).build();
+        r.addAll(corpus(30, 9), Progress.NONE);
+        Path saved = dir.resolve("int8-index");
+        r.save(saved);
+        assertEquals(Precision.INT8, Retriever.recordedPrecision(saved));
+        Retriever reopened = Retriever.open(saved, int8, null);
+        assertEquals(r.search("w1 w2", new SearchOptions(5, 10, false)).hits().getFirst().document(),
+                reopened.search("w1 w2", new SearchOptions(5, 10, false)).hits().getFirst().document());
+
+        ModelMismatchException fp32Query = assertThrows(ModelMismatchException.class,
+                () -> Retriever.open(saved, biEncoder, null));
+        assertTrue(fp32Query.getMessage().contains("holds int8 embeddings but the bi-encoder runs at fp32")
+                && fp32Query.getMessage().contains("--precision int8"), fp32Query.getMessage());
+
+        Path fp32Saved = dir.resolve("fp32-index");
+        Retriever fp32 = Retriever.builder(biEncoder).chunking(new ChunkingSettings(14, 3)).seed(7).build();
+        fp32.addAll(corpus(30, 9), Progress.NONE);
+        fp32.save(fp32Saved);
+        assertEquals(Precision.FP32, Retriever.recordedPrecision(fp32Saved));
+        ModelMismatchException int8Query = assertThrows(ModelMismatchException.class,
+                () -> Retriever.open(fp32Saved, int8, null));
+        assertTrue(int8Query.getMessage().contains("--precision fp32"), int8Query.getMessage());
+
+        // a manifest from before precisions were recorded: FP32
+        Path manifest = fp32Saved.resolve(RetrieverFiles.MANIFEST);
+        Files.writeString(manifest, Files.readString(manifest).replaceAll(",\\s*\"precision\"\\s*:\\s*\"fp32\"", ""));
+        assertFalse(Files.readString(manifest).contains("precision"));
+        assertEquals(Precision.FP32, Retriever.recordedPrecision(fp32Saved));
+        Retriever.open(fp32Saved, biEncoder, null);
     }
 }

@@ -253,7 +253,7 @@ class BiEncoderOrtParityTest {
      * (under 200 characters) round-robin until {@link #TEXTS} texts, plus an empty and a whitespace-only text. The
      * mix keeps the test's cost near 40k tokens per pass.
      */
-    private static List<String> sharedTexts(Path data) throws IOException {
+    static List<String> sharedTexts(Path data) throws IOException {
         ObjectMapper json = new ObjectMapper();
         List<String> texts = new ArrayList<>();
         List<List<String>> shortDocs = new ArrayList<>();

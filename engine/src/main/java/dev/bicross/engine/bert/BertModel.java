@@ -3,6 +3,7 @@ package dev.bicross.engine.bert;
 import dev.bicross.engine.ModelFormatException;
 import dev.bicross.engine.kernel.Epilogue;
 import dev.bicross.engine.kernel.Kernels;
+import dev.bicross.engine.kernel.Precision;
 import dev.bicross.engine.model.BertConfig;
 import dev.bicross.engine.model.BertWeights;
 import dev.bicross.engine.safetensors.SafetensorsFile;
@@ -28,14 +29,22 @@ public final class BertModel {
     private final BertWeights weights;
     private final Kernels kernels;
     private final String weightsSha256;
+    private final Precision precision;
     private final ConcurrentLinkedQueue<Scratch> scratchPool = new ConcurrentLinkedQueue<>();
 
     /** Wraps already loaded weights; {@code weightsSha256} identifies them (e.g. the file's hash). */
     public BertModel(BertConfig config, BertWeights weights, Kernels kernels, String weightsSha256) {
+        this(config, weights, kernels, weightsSha256, Precision.FP32);
+    }
+
+    /** Wraps already loaded weights whose encoder linears were packed at {@code precision}. */
+    public BertModel(BertConfig config, BertWeights weights, Kernels kernels, String weightsSha256,
+                     Precision precision) {
         this.config = config;
         this.weights = weights;
         this.kernels = kernels;
         this.weightsSha256 = weightsSha256;
+        this.precision = java.util.Objects.requireNonNull(precision, "precision");
     }
 
     /**
@@ -44,6 +53,15 @@ public final class BertModel {
      * @throws ModelFormatException if a file is missing, corrupt, or inconsistent with the config
      */
     public static BertModel load(Path modelDir, Kernels kernels) throws IOException {
+        return load(modelDir, kernels, Precision.FP32);
+    }
+
+    /**
+     * Loads a model folder with the encoder's linear layers at {@code precision} (see {@link Precision}).
+     *
+     * @throws ModelFormatException if a file is missing, corrupt, or inconsistent with the config
+     */
+    public static BertModel load(Path modelDir, Kernels kernels, Precision precision) throws IOException {
         BertConfig config = BertConfig.read(modelDir.resolve("config.json"));
         Path weightsFile = modelDir.resolve("model.safetensors");
         if (!Files.isRegularFile(weightsFile)) {
@@ -53,8 +71,8 @@ public final class BertModel {
             throw new ModelFormatException(weightsFile + ": not found" + hint);
         }
         try (SafetensorsFile file = SafetensorsFile.open(weightsFile)) {
-            BertWeights weights = BertWeights.load(file, config, kernels);
-            BertModel model = new BertModel(config, weights, kernels, file.sha256());
+            BertWeights weights = BertWeights.load(file, config, kernels, precision);
+            BertModel model = new BertModel(config, weights, kernels, file.sha256(), precision);
             model.warmUp();
             return model;
         }
@@ -101,6 +119,11 @@ public final class BertModel {
     /** The kernels this model runs on. */
     public Kernels kernels() {
         return kernels;
+    }
+
+    /** The precision of the encoder's linear layers. */
+    public Precision precision() {
+        return precision;
     }
 
     /** SHA-256 (hex) of the weights file this model was loaded from. */

@@ -3,6 +3,7 @@ package dev.bicross.engine.embed;
 import dev.bicross.engine.bert.BertModel;
 import dev.bicross.engine.bert.PackedBatch;
 import dev.bicross.engine.kernel.Kernels;
+import dev.bicross.engine.kernel.Precision;
 import dev.bicross.engine.model.ModelName;
 import dev.bicross.tokenizer.BertTokenizer;
 import dev.bicross.tokenizer.Encoding;
@@ -51,6 +52,22 @@ public final class BiEncoder {
     /** Loads a model folder with its own settings on the given kernels. */
     public static BiEncoder load(Path modelDir, Kernels kernels) throws IOException {
         BertModel model = BertModel.load(modelDir, kernels);
+        EncoderSettings settings = EncoderSettings.read(modelDir, model.config());
+        return new BiEncoder(ModelName.of(modelDir), BertTokenizer.load(modelDir), model, settings);
+    }
+
+    /**
+     * Loads a model folder with its own settings and the encoder's linear layers at {@code precision}, on the
+     * process-wide kernels. {@link Precision#INT8} vectors differ slightly from FP32 ones, so the
+     * {@link #fingerprint()} records the precision and an index refuses to mix them.
+     */
+    public static BiEncoder load(Path modelDir, Precision precision) throws IOException {
+        return load(modelDir, Kernels.create(), precision);
+    }
+
+    /** Loads a model folder with its own settings on the given kernels, linear layers at {@code precision}. */
+    public static BiEncoder load(Path modelDir, Kernels kernels, Precision precision) throws IOException {
+        BertModel model = BertModel.load(modelDir, kernels, precision);
         EncoderSettings settings = EncoderSettings.read(modelDir, model.config());
         return new BiEncoder(ModelName.of(modelDir), BertTokenizer.load(modelDir), model, settings);
     }
@@ -157,9 +174,9 @@ public final class BiEncoder {
         return modelName;
     }
 
-    /** Identity of the model for indexes: weights hash and dimension. */
+    /** Identity of the model for indexes: weights hash, dimension and precision. */
     public ModelFingerprint fingerprint() {
-        return new ModelFingerprint(modelName, model.weightsSha256(), dimension());
+        return new ModelFingerprint(modelName, model.weightsSha256(), dimension(), model.precision());
     }
 
     /** Pooling, normalisation and max_seq_length in use. */

@@ -27,6 +27,12 @@ public interface Kernels {
     PackedWeights pack(float[] weight, int out, int in);
 
     /**
+     * Repacks W for {@link #linear} at the given precision: {@link Precision#FP32} is {@link #pack(float[], int, int)};
+     * the int8 precisions quantize W per output row at this point (and {@link #linear} then runs the int8 path).
+     */
+    PackedWeights pack(float[] weight, int out, int in, Precision precision);
+
+    /**
      * y (rows × out) = epilogue(x (rows × in) · Wᵀ + bias). {@code bias} may be null.
      * {@code x} and {@code y} must not overlap.
      */

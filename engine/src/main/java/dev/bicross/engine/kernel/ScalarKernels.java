@@ -30,12 +30,26 @@ public final class ScalarKernels implements Kernels {
         return new RowMajorWeights(weight.clone(), out, in);
     }
 
+    @Override
+    public PackedWeights pack(float[] weight, int out, int in, Precision precision) {
+        checkWeight(weight, out, in);
+        return switch (precision) {
+            case FP32 -> pack(weight, out, in);
+            case INT8, INT8_DYNAMIC -> ScalarInt8.pack(weight, out, in, precision);
+        };
+    }
+
     /** W kept as given: (out × in), row-major. */
     record RowMajorWeights(float[] w, int out, int in) implements PackedWeights {
     }
 
     @Override
     public void linear(float[] x, int rows, PackedWeights packed, float[] bias, Epilogue epilogue, float[] y) {
+        if (packed instanceof ScalarInt8.Int8RowWeights int8) {
+            checkLinear(x, rows, packed, bias, epilogue, y);
+            ScalarInt8.linear(x, rows, int8, bias, epilogue, y);
+            return;
+        }
         if (!(packed instanceof RowMajorWeights(float[] w, int out, int in))) {
             throw new IllegalArgumentException("linear: weights were packed by another Kernels implementation ("
                     + packed.getClass().getSimpleName() + "), expected scalar");

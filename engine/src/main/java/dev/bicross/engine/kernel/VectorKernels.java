@@ -46,7 +46,27 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public PackedWeights pack(float[] weight, int out, int in, Precision precision) {
+        ScalarKernels.checkWeight(weight, out, in);
+        return switch (precision) {
+            case FP32 -> VectorGemm.pack(weight, out, in);
+            case INT8 -> Int8Gemm.pack(weight, out, in);
+            case INT8_DYNAMIC -> Int8DynamicGemm.pack(weight, out, in);
+        };
+    }
+
+    @Override
     public void linear(float[] x, int rows, PackedWeights w, float[] bias, Epilogue epilogue, float[] y) {
+        if (w instanceof Int8Gemm.Int8PanelWeights int8) {
+            ScalarKernels.checkLinear(x, rows, w, bias, epilogue, y);
+            Int8Gemm.linear(pool, x, rows, int8, bias, epilogue, y);
+            return;
+        }
+        if (w instanceof Int8DynamicGemm.Int8PairPanelWeights int8) {
+            ScalarKernels.checkLinear(x, rows, w, bias, epilogue, y);
+            Int8DynamicGemm.linear(pool, x, rows, int8, bias, epilogue, y);
+            return;
+        }
         if (!(w instanceof PanelWeights panels) || panels.panelWidth() != VectorGemm.NR) {
             throw new IllegalArgumentException("linear: weights were packed by another Kernels implementation ("
                     + w.getClass().getSimpleName() + "), expected " + name());

@@ -3,6 +3,7 @@ package dev.bicross.engine.model;
 import dev.bicross.engine.ModelFormatException;
 import dev.bicross.engine.kernel.Kernels;
 import dev.bicross.engine.kernel.PackedWeights;
+import dev.bicross.engine.kernel.Precision;
 import dev.bicross.engine.safetensors.SafetensorsFile;
 import dev.bicross.engine.safetensors.TensorInfo;
 
@@ -81,12 +82,22 @@ public record BertWeights(Embeddings embeddings, List<Layer> layers, Optional<Cl
      */
     public static BertWeights load(SafetensorsFile file, BertConfig config, Kernels kernels)
             throws ModelFormatException {
+        return load(file, config, kernels, Precision.FP32);
+    }
+
+    /**
+     * As {@link #load(SafetensorsFile, BertConfig, Kernels)}, with the encoder's linear layers (QKV, attention
+     * output, FFN up and down) packed at {@code precision}; embeddings, LayerNorm and the classifier head
+     * (pooler, classifier) stay FP32.
+     */
+    public static BertWeights load(SafetensorsFile file, BertConfig config, Kernels kernels, Precision precision)
+            throws ModelFormatException {
         String prefix = file.info("bert.embeddings.word_embeddings.weight").isPresent() ? "bert." : "";
         Map<String, long[]> expected = expectedTensors(config, prefix);
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
             check(file, e.getKey(), e.getValue());
         }
-        TensorReader read = new TensorReader(file, kernels);
+        TensorReader read = new TensorReader(file, kernels, precision);
 
         String e = prefix + "embeddings.";
         Embeddings embeddings = new Embeddings(
@@ -107,14 +118,14 @@ public record BertWeights(Embeddings embeddings, List<Layer> layers, Optional<Cl
                     read.floats(l + "attention.self.key.bias"),
                     read.floats(l + "attention.self.value.bias"));
             layers.add(new Layer(
-                    kernels.pack(qkvWeight, 3 * hidden, hidden), qkvBias,
-                    read.linear(l + "attention.output.dense.weight", hidden, hidden),
+                    kernels.pack(qkvWeight, 3 * hidden, hidden, precision), qkvBias,
+                    read.encoderLinear(l + "attention.output.dense.weight", hidden, hidden),
                     read.floats(l + "attention.output.dense.bias"),
                     read.floats(l + "attention.output.LayerNorm.weight"),
                     read.floats(l + "attention.output.LayerNorm.bias"),
-                    read.linear(l + "intermediate.dense.weight", config.intermediateSize(), hidden),
+                    read.encoderLinear(l + "intermediate.dense.weight", config.intermediateSize(), hidden),
                     read.floats(l + "intermediate.dense.bias"),
-                    read.linear(l + "output.dense.weight", hidden, config.intermediateSize()),
+                    read.encoderLinear(l + "output.dense.weight", hidden, config.intermediateSize()),
                     read.floats(l + "output.dense.bias"),
                     read.floats(l + "output.LayerNorm.weight"),
                     read.floats(l + "output.LayerNorm.bias")));
@@ -197,13 +208,19 @@ public record BertWeights(Embeddings embeddings, List<Layer> layers, Optional<Cl
     }
 
     /** Reads validated tensors; packs linear weights (out, in) for the kernels. */
-    private record TensorReader(SafetensorsFile file, Kernels kernels) {
+    private record TensorReader(SafetensorsFile file, Kernels kernels, Precision precision) {
         float[] floats(String name) throws ModelFormatException {
             return file.readFloats(name);
         }
 
+        /** A linear layer of the classifier head: always FP32. */
         PackedWeights linear(String name, int out, int in) throws ModelFormatException {
             return kernels.pack(file.readFloats(name), out, in);
+        }
+
+        /** A linear layer inside an encoder layer: at the chosen precision. */
+        PackedWeights encoderLinear(String name, int out, int in) throws ModelFormatException {
+            return kernels.pack(file.readFloats(name), out, in, precision);
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.bicross.engine.rerank;
 import dev.bicross.engine.bert.BertModel;
 import dev.bicross.engine.bert.PackedBatch;
 import dev.bicross.engine.kernel.Kernels;
+import dev.bicross.engine.kernel.Precision;
 import dev.bicross.engine.model.ModelName;
 import dev.bicross.tokenizer.BertTokenizer;
 import dev.bicross.tokenizer.Encoding;
@@ -56,6 +57,16 @@ public final class CrossEncoder {
     /** Loads a model folder on the given kernels. */
     public static CrossEncoder load(Path modelDir, Kernels kernels) throws IOException {
         BertModel model = BertModel.load(modelDir, kernels);
+        CrossEncoderSettings settings = CrossEncoderSettings.read(modelDir, model.config());
+        return new CrossEncoder(ModelName.of(modelDir), BertTokenizer.load(modelDir), model, settings);
+    }
+
+    /**
+     * Loads a model folder with the settings it declares and the encoder's linear layers at {@code precision} on
+     * the process-wide kernels (the classifier head stays FP32).
+     */
+    public static CrossEncoder load(Path modelDir, Precision precision) throws IOException {
+        BertModel model = BertModel.load(modelDir, Kernels.create(), precision);
         CrossEncoderSettings settings = CrossEncoderSettings.read(modelDir, model.config());
         return new CrossEncoder(ModelName.of(modelDir), BertTokenizer.load(modelDir), model, settings);
     }

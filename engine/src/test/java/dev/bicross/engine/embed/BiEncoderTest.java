@@ -2,6 +2,9 @@ package dev.bicross.engine.embed;
 
 import dev.bicross.engine.TinyBert;
 import dev.bicross.engine.kernel.Kernels;
+import dev.bicross.engine.kernel.Precision;
+import dev.bicross.engine.kernel.ScalarKernels;
+import dev.bicross.engine.kernel.VectorKernels;
 import dev.bicross.engine.safetensors.SafetensorsWriter;
 import dev.bicross.tokenizer.Encoding;
 import org.junit.jupiter.api.BeforeEach;
@@ -189,5 +192,81 @@ class BiEncoderTest {
         BiEncoder encoder = BiEncoder.load(dir);
         var e = assertThrows(IllegalArgumentException.class, () -> encoder.encode(List.of("x"), 0));
         assertTrue(e.getMessage().contains("batchSize must be at least 1, got 0"), e.getMessage());
+    }
+
+    /** Texts of the tiny vocabulary: one to ten tokens, a mix of lengths in every batch. */
+    private static List<String> tinyTexts() {
+        List<String> texts = new ArrayList<>();
+        java.util.Random random = new java.util.Random(5);
+        for (int i = 0; i < 40; i++) {
+            StringBuilder text = new StringBuilder();
+            for (int w = 0, n = 1 + random.nextInt(9); w < n; w++) {
+                text.append(w == 0 ? "" : " ").append(WORDS.get(random.nextInt(WORDS.size())));
+            }
+            texts.add(text.toString());
+        }
+        return texts;
+    }
+
+    private static double cosine(float[] a, double[] b) {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += b[i] * b[i];
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+
+    /**
+     * INT8 against the independent double-precision reference of the FP32 model: every embedding within cosine
+     * 0.99 (the acceptance bound of the int8 path), and not bit-identical to FP32 (the weights were quantized).
+     */
+    @Test
+    void int8EmbeddingsStayWithinCosine099OfTheFp32Reference() throws IOException {
+        BiEncoder fp32 = BiEncoder.load(dir);
+        BiEncoder int8 = BiEncoder.load(dir, Kernels.create(), Precision.INT8);
+        assertEquals(Precision.INT8, int8.model().precision());
+        List<String> texts = tinyTexts();
+        List<float[]> quantized = int8.encode(texts, 8);
+        List<float[]> exact = fp32.encode(texts, 8);
+        double min = 1;
+        double maxDiffToFp32 = 0;
+        for (int i = 0; i < texts.size(); i++) {
+            double c = cosine(quantized.get(i), reference(int8, texts.get(i), Pooling.MEAN, true));
+            assertTrue(c >= 0.99, "'" + texts.get(i) + "': cosine to the FP32 reference " + c);
+            min = Math.min(min, c);
+            for (int j = 0; j < 16; j++) {
+                maxDiffToFp32 = Math.max(maxDiffToFp32, Math.abs(quantized.get(i)[j] - exact.get(i)[j]));
+            }
+        }
+        System.out.printf("tiny model int8: min cosine to the FP32 reference %.6f, max |int8 − fp32| %.3g%n",
+                min, maxDiffToFp32);
+        assertTrue(maxDiffToFp32 > 1e-5, "int8 equals fp32 to " + maxDiffToFp32 + ": weights not quantized?");
+    }
+
+    /** The int8 forward pass on the scalar twin and on the vector kernels: the same model, the same numbers. */
+    @Test
+    void int8VectorAndScalarKernelsAgree() throws IOException {
+        BiEncoder scalar = BiEncoder.load(dir, new ScalarKernels(), Precision.INT8);
+        BiEncoder vector = BiEncoder.load(dir, new VectorKernels(2), Precision.INT8);
+        List<String> texts = tinyTexts();
+        List<float[]> expected = scalar.encode(texts, 8);
+        List<float[]> actual = vector.encode(texts, 8);
+        for (int i = 0; i < texts.size(); i++) {
+            for (int j = 0; j < 16; j++) {
+                assertEquals(expected.get(i)[j], actual.get(i)[j], 2e-5, "text " + i + " feature " + j);
+            }
+        }
+    }
+
+    @Test
+    void int8FingerprintDiffersFromFp32() throws IOException {
+        ModelFingerprint fp32 = BiEncoder.load(dir).fingerprint();
+        ModelFingerprint int8 = BiEncoder.load(dir, Kernels.create(), Precision.INT8).fingerprint();
+        assertEquals(fp32.weightsSha256(), int8.weightsSha256());
+        assertEquals(fp32.id() + "/int8", int8.id());
+        assertFalse(int8.sameModelAs(fp32), "int8 and fp32 vectors must not be mixed in one index");
+        assertTrue(int8.sameModelAs(new ModelFingerprint("renamed", fp32.weightsSha256(), 16, Precision.INT8)));
     }
 }
