@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class RetrieverSaveCrashTest {
 
     static final int BASE = 300;
-    private static final int KILLS = Integer.getInteger("bicross.crash.kills", 8);
+    private static final int KILLS = Integer.getInteger("bicross.crash.kills", 5);
 
     @TempDir
     Path dir;
