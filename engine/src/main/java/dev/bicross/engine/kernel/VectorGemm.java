@@ -26,7 +26,7 @@ final class VectorGemm {
     private static final int L = S.length();
     static final int MR = 6;
     static final int NR = 2 * L;
-    static final int ROW_BLOCK = 96;
+    static final int ROW_BLOCK = 48;
     static final int K_BLOCK = 384;
 
     private VectorGemm() {
