@@ -112,15 +112,12 @@ public class Int8EncoderBenchmark {
         packedQuery = PackedBatch.of(List.of(query));
         ortQuery = ids(List.of(query));
 
-        // Not timed: how far each INT8 is from its own FP32 on the passages (mean-pooled, normalised).
-        double ours = 1;
-        double theirs = 1;
-        for (int b = 0; b < packedBatches.size(); b++) {
-            ours = Math.min(ours, minCosine(bicross(fp32, packedBatches.get(b)), bicross(int8, packedBatches.get(b))));
-            theirs = Math.min(theirs, minCosine(ort(ortFp32, ortBatches.get(b)), ort(ortInt8, ortBatches.get(b))));
-        }
+        // Not timed: how far each INT8 is from its own FP32 on the first batch (mean-pooled, normalised). One
+        // batch only: every benchmark method is a trial of its own and repeats this set-up.
+        double ours = minCosine(bicross(fp32, packedBatches.getFirst()), bicross(int8, packedBatches.getFirst()));
+        double theirs = minCosine(ort(ortFp32, ortBatches.getFirst()), ort(ortInt8, ortBatches.getFirst()));
         System.out.printf("%nint8 benchmark: bicross kernels %s, ONNX Runtime %s (2 intra-op threads); min cosine "
-                + "INT8 vs FP32 on the 256 passages: bicross %.5f, ONNX Runtime %.5f%n", fp32.kernels().name(),
+                + "INT8 vs FP32 on the first 32 passages: bicross %.5f, ONNX Runtime %.5f%n", fp32.kernels().name(),
                 env.getVersion(), ours, theirs);
     }
 

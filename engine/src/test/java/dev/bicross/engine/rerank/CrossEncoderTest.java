@@ -118,6 +118,36 @@ class CrossEncoderTest {
         }
     }
 
+    /**
+     * INT8 encoder linears, FP32 head: raw logits stay close to the double-precision reference of the FP32 model
+     * (within 3% of the logits' spread over the pairs, so the order of clearly different candidates holds), and are
+     * not the FP32 logits (the weights were quantized).
+     */
+    @Test
+    void int8LogitsStayCloseToTheFp32Reference() throws IOException {
+        TinyBert bert = new TinyBert(12, 16, 4, 40, 2, 50, 24, 2, 1);
+        Path folder = model(bert, "\"sentence_transformers\": {\"activation_fn\": \"torch.nn.modules.linear.Identity\"}");
+        CrossEncoder int8 = CrossEncoder.load(folder, dev.bicross.engine.kernel.Precision.INT8);
+        assertEquals(dev.bicross.engine.kernel.Precision.INT8, int8.model().precision());
+        List<TextPair> pairs = pairs();
+        double[][] logits = reference(bert, int8, pairs);
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        for (double[] l : logits) {
+            min = Math.min(min, l[0]);
+            max = Math.max(max, l[0]);
+        }
+        float[] raw = int8.predict(pairs);
+        double worst = 0;
+        for (int i = 0; i < pairs.size(); i++) {
+            worst = Math.max(worst, Math.abs(raw[i] - logits[i][0]));
+        }
+        System.out.printf("tiny cross-encoder int8: max |logit − fp32 reference| %.4f, logit spread %.4f%n", worst,
+                max - min);
+        assertTrue(worst <= 0.03 * (max - min), "int8 logits off by " + worst + ", spread " + (max - min));
+        assertTrue(worst > 1e-5, "int8 logits equal the fp32 reference: weights not quantized?");
+    }
+
     @Test
     void threeLabelsWithSoftmaxSumToOne() throws IOException {
         TinyBert bert = new TinyBert(13, 16, 4, 40, 2, 50, 24, 2, 3);
