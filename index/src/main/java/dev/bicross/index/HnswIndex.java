@@ -42,6 +42,13 @@ import java.util.function.LongPredicate;
  */
 public final class HnswIndex implements VectorIndex {
 
+    /**
+     * Largest efConstruction / default efSearch: far beyond any useful value, and small enough that the per-thread
+     * search scratch sized from them stays bounded (a corrupt file's header cannot make it allocate gigabytes).
+     */
+    public static final int MAX_EF = 1 << 16;
+
+
     /** Default {@code M}. */
     public static final int DEFAULT_M = 16;
     /** Default {@code efConstruction}. */
@@ -196,19 +203,22 @@ public final class HnswIndex implements VectorIndex {
             return this;
         }
 
-        /** Candidates examined per insertion; at least 1. */
+        /** Candidates examined per insertion; in [1, {@value HnswIndex#MAX_EF}]. */
         public Builder efConstruction(int ef) {
-            if (ef < 1) {
-                throw new IllegalArgumentException("efConstruction must be positive, got " + ef);
+            if (ef < 1 || ef > MAX_EF) {
+                throw new IllegalArgumentException("efConstruction must be in [1, " + MAX_EF + "], got " + ef);
             }
             this.efConstruction = ef;
             return this;
         }
 
-        /** Default candidates per query for {@link #search(float[], int)} (raised to k when smaller). */
+        /**
+         * Default candidates per query for {@link #search(float[], int)} (raised to k when smaller); in
+         * [1, {@value HnswIndex#MAX_EF}].
+         */
         public Builder efSearch(int ef) {
-            if (ef < 1) {
-                throw new IllegalArgumentException("efSearch must be positive, got " + ef);
+            if (ef < 1 || ef > MAX_EF) {
+                throw new IllegalArgumentException("efSearch must be in [1, " + MAX_EF + "], got " + ef);
             }
             this.efSearch = ef;
             return this;

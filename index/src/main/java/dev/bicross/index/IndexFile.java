@@ -420,7 +420,8 @@ final class IndexFile {
             } catch (RuntimeException e) {
                 throw bad("HEADER section is malformed (" + e + ")");
             }
-            if (dimension <= 0 || count < 0 || (hnsw && (m < 2 || m > 512 || efConstruction < 1 || efSearch < 1))) {
+            if (dimension <= 0 || count < 0 || (hnsw && (m < 2 || m > 512 || efConstruction < 1 || efSearch < 1
+                    || efConstruction > HnswIndex.MAX_EF || efSearch > HnswIndex.MAX_EF))) {
                 throw bad("HEADER has invalid values: dimension " + dimension + ", nodes " + count + ", M " + m
                         + ", efConstruction " + efConstruction + ", efSearch " + efSearch);
             }

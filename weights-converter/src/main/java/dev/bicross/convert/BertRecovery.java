@@ -64,6 +64,7 @@ public final class BertRecovery {
     }
 
     private Result run() throws ConversionException, OnnxFormatException {
+        checkArity();
         for (OnnxNode node : graph.nodes()) {
             switch (node.opType()) {
                 case "MatMul" -> denseFromMatMul(node);
@@ -82,6 +83,26 @@ public final class BertRecovery {
         BertConfig config = deriveConfig(prefix);
         checkComplete(prefix, config);
         return new Result(sortedLikeHf(), config, List.copyOf(notes));
+    }
+
+    /**
+     * The graph walk below reads the first output of every node, the operand of the unary operators and both
+     * operands of the binary operators it follows; a node without them (a damaged file) is refused here, by name, instead of failing deep in the walk.
+     */
+    private void checkArity() throws ConversionException {
+        for (OnnxNode node : graph.nodes()) {
+            int minInputs = switch (node.opType()) {
+                case "MatMul", "Gemm", "MatMulInteger", "Add", "Mul", "Reshape", "Gather" -> 2;
+                case "Sqrt", "Cast", "DequantizeLinear", "LayerNormalization", "SkipLayerNormalization",
+                     "EmbedLayerNormalization" -> 1;
+                default -> 0;
+            };
+            if (node.outputs().isEmpty() || node.inputs().size() < minInputs) {
+                throw new ConversionException(source + ": node '" + node.name() + "' (" + node.opType() + ") has "
+                        + node.inputs().size() + " inputs and " + node.outputs().size() + " outputs; the graph is"
+                        + " malformed");
+            }
+        }
     }
 
     // ---- dense weights -------------------------------------------------------------------------------------------

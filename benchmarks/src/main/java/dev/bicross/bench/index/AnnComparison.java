@@ -17,6 +17,7 @@ import java.util.Locale;
  *   [libraries=bicross,lucene,jvector; bicross:2 builds on two threads]</pre>
  * An {@code EMBEDDINGS_DIR} filled by {@link CollectionEmbeddings} replaces the synthetic corpus by real document
  * embeddings and their collections' queries (the query count argument is then ignored).
+ * {@code -Dbicross.ann.rounds=N} (default 3) repeats the query set N times per latency figure.
  */
 public final class AnnComparison {
 
@@ -87,7 +88,8 @@ public final class AnnComparison {
      * sharing the machine's two cores do not count (cache and memory-bandwidth contention still does).
      */
     private static double latencyMicros(AnnLibrary library, AnnCorpus corpus, int ef) {
-        int rounds = 3;
+        // A corpus with few queries (the real collections have 158) needs more rounds for a stable mean.
+        int rounds = Integer.getInteger("bicross.ann.rounds", 3);
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long start = threads.getCurrentThreadCpuTime();
         long sink = 0;
