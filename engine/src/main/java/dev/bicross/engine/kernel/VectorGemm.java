@@ -1,5 +1,7 @@
 package dev.bicross.engine.kernel;
 
+import java.util.Arrays;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -10,8 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  *     for each K_BLOCK slice of the inputs
  *       for each panel of NR = 2 vectors of output columns       (its K slice, ≤ 24 KB, stays in L1)
  *         for each tile of MR rows: micro-kernel, straight from the rows of x (L2-resident)
- *           after the last K slice: bias + activation on the tile while it is in L1
+ *   after the last K slice: the activation, one pass per row over the block's columns (L2-resident)
  * </pre>
+ * The bias is not a pass of its own: it is the accumulators' start value in the first K slice.
  * The micro-kernel is MR = 6 rows × 2 vectors (the shape of BLIS's Haswell/Zen kernel): per k it loads the two
  * panel vectors and broadcasts six x values (a broadcast from memory is a pure load on x86), then issues twelve
  * FMAs: 12 accumulators + 2 operands + 1 broadcast = 15 of the 16 ymm registers, and 8 loads per 12 FMAs where the
@@ -35,6 +38,9 @@ final class VectorGemm {
     static PanelWeights pack(float[] weight, int out, int in) {
         return PanelWeights.pack(weight, out, in, NR);
     }
+
+    /** NR zeros: the accumulators' start value when there is no bias. */
+    private static final float[] NO_BIAS = new float[NR];
 
     /** Per thread: one MR × NR tile of results, for the column tail of the last panel. */
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
@@ -70,56 +76,67 @@ final class VectorGemm {
         for (int k0 = 0; k0 < in; k0 += K_BLOCK) {
             int kc = Math.min(in, k0 + K_BLOCK) - k0;
             boolean first = k0 == 0;
-            boolean last = k0 + kc == in;
             for (int p = p0; p < p1; p++) {
                 int wOffset = (p * in + k0) * NR;
                 int col = p * NR;
                 int width = Math.min(NR, out - col);
+                // the bias is the accumulators' start value, in the first K slice only
+                float[] tileBias = first && bias != null && width < NR
+                        ? Arrays.copyOfRange(bias, col, col + NR) : null;
                 for (int r = r0; r < r1; r += MR) {
                     int valid = Math.min(MR, r1 - r);
                     if (width == NR) {
-                        kernel(x, in, r, r1 - 1, k0, data, wOffset, kc, y, r * out + col, out, valid, first);
+                        kernel(x, in, r, r1 - 1, k0, data, wOffset, kc, first ? bias : null, col,
+                                y, r * out + col, out, valid, first);
                     } else {
                         float[] tile = TILE.get();
-                        kernel(x, in, r, r1 - 1, k0, data, wOffset, kc, tile, 0, NR, valid, true);
+                        kernel(x, in, r, r1 - 1, k0, data, wOffset, kc, tileBias, 0, tile, 0, NR, valid, true);
                         mergeTail(tile, y, r, valid, col, width, out, first);
                     }
-                    if (last) {
-                        for (int i = 0; i < valid; i++) {
-                            VectorMath.addBiasAndActivate(y, (r + i) * out + col, bias, col, width, epilogue);
-                        }
-                    }
                 }
+            }
+        }
+        if (epilogue != Epilogue.NONE) {
+            // rows of this block are final: one long loop per row (the block's rows are still in L2)
+            int c0 = p0 * NR;
+            int c1 = Math.min(out, p1 * NR);
+            for (int r = r0; r < r1; r++) {
+                VectorMath.activate(y, r * out + c0, c1 - c0, epilogue);
             }
         }
     }
 
     /**
      * The MR × 2-vector micro-kernel over kc inputs starting at k0, rows r … r+5 of x (rows past {@code lastRow}
-     * read {@code lastRow}): c[i][v] = Σ_k x[r+i][k0+k] · w[wOffset + k·NR + v·L …], then stored to (or, when not
-     * {@code first}, added to) {@code c[cOffset + i·ldc …]} for the {@code valid} rows.
+     * read {@code lastRow}): c[i][v] = bias[biasOffset + v·L …] + Σ_k x[r+i][k0+k] · w[wOffset + k·NR + v·L …]
+     * (no bias term when {@code bias} is null), then stored to (or, when not {@code first}, added to)
+     * {@code c[cOffset + i·ldc …]} for the {@code valid} rows.
      * Vectors never leave this method: C2 keeps them in registers only within one compiled method.
      */
     private static void kernel(float[] x, int in, int r, int lastRow, int k0, float[] w, int wOffset, int kc,
-                               float[] c, int cOffset, int ldc, int valid, boolean first) {
+                               float[] bias, int biasOffset, float[] c, int cOffset, int ldc, int valid,
+                               boolean first) {
         int x0 = Math.min(r, lastRow) * in + k0;
         int x1 = Math.min(r + 1, lastRow) * in + k0;
         int x2 = Math.min(r + 2, lastRow) * in + k0;
         int x3 = Math.min(r + 3, lastRow) * in + k0;
         int x4 = Math.min(r + 4, lastRow) * in + k0;
         int x5 = Math.min(r + 5, lastRow) * in + k0;
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c01 = c00;
+        // never a conditional vector expression: C2 boxes vectors merged from two branches
+        float[] start = bias == null ? NO_BIAS : bias;
+        int startOffset = bias == null ? 0 : biasOffset;
+        FloatVector c00 = FloatVector.fromArray(S, start, startOffset);
+        FloatVector c01 = FloatVector.fromArray(S, start, startOffset + L);
         FloatVector c10 = c00;
-        FloatVector c11 = c00;
+        FloatVector c11 = c01;
         FloatVector c20 = c00;
-        FloatVector c21 = c00;
+        FloatVector c21 = c01;
         FloatVector c30 = c00;
-        FloatVector c31 = c00;
+        FloatVector c31 = c01;
         FloatVector c40 = c00;
-        FloatVector c41 = c00;
+        FloatVector c41 = c01;
         FloatVector c50 = c00;
-        FloatVector c51 = c00;
+        FloatVector c51 = c01;
         for (int k = 0; k < kc; k++) {
             int wk = wOffset + k * NR;
             FloatVector b0 = FloatVector.fromArray(S, w, wk);

@@ -1,7 +1,8 @@
 package dev.bicross.engine.kernel;
 
+import java.util.Arrays;
+
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -88,107 +89,113 @@ final class VectorMath {
 
     /**
      * a[offset + i] = activation(a[offset + i] + bias[biasOffset + i]) for i in [0, length); bias may be null.
-     * Whole vectors go through {@link #gelu(float[], int, float[], int)} in place; a tail shorter than a vector
-     * through a small copy.
+     * The bias pass and the activation are separate loops: each runs over the whole range with its constants
+     * held in registers (a per-vector helper call reloaded GELU's twenty constants every time).
      */
     static void addBiasAndActivate(float[] a, int offset, float[] bias, int biasOffset, int length,
                                    Epilogue epilogue) {
-        if (bias == null && epilogue == Epilogue.NONE) {
-            return;
+        if (bias != null) {
+            addInPlace(a, offset, bias, biasOffset, length);
         }
-        int i = 0;
-        int bound = S.loopBound(length);
+        activate(a, offset, length, epilogue);
+    }
+
+    /** a[offset + i] = activation(a[offset + i]) for i in [0, length). */
+    static void activate(float[] a, int offset, int length, Epilogue epilogue) {
         switch (epilogue) {
-            case GELU -> {
-                for (; i < bound; i += L) {
-                    gelu(a, offset + i, bias, biasOffset + i);
-                }
-            }
-            case NONE, TANH -> {
-                for (; i < bound; i += L) { // whole vectors: no mask (masked moves cost)
-                    FloatVector v = FloatVector.fromArray(S, a, offset + i);
-                    if (bias != null) {
-                        v = v.add(FloatVector.fromArray(S, bias, biasOffset + i));
-                    }
-                    if (epilogue == Epilogue.TANH) {
-                        v = v.lanewise(VectorOperators.TANH);
-                    }
-                    v.intoArray(a, offset + i);
-                }
-            }
+            case NONE -> { }
+            case GELU -> geluInPlace(a, offset, offset + length);
+            case TANH -> tanhInPlace(a, offset, offset + length);
         }
-        if (i < length) {
-            float[] tail = new float[L];
-            for (int j = i; j < length; j++) {
-                tail[j - i] = a[offset + j] + (bias != null ? bias[biasOffset + j] : 0f);
-            }
-            switch (epilogue) {
-                case NONE -> { }
-                case GELU -> gelu(tail, 0, null, 0);
-                case TANH -> FloatVector.fromArray(S, tail, 0).lanewise(VectorOperators.TANH).intoArray(tail, 0);
-            }
-            System.arraycopy(tail, 0, a, offset + i, length - i);
+    }
+
+    /** a[offset + i] += b[bOffset + i] for i in [0, length). */
+    static void addInPlace(float[] a, int offset, float[] b, int bOffset, int length) {
+        int i = 0;
+        for (int bound = S.loopBound(length); i < bound; i += L) { // whole vectors: no mask (masked moves cost)
+            FloatVector.fromArray(S, a, offset + i).add(FloatVector.fromArray(S, b, bOffset + i))
+                    .intoArray(a, offset + i);
+        }
+        for (; i < length; i++) {
+            a[offset + i] += b[bOffset + i];
+        }
+    }
+
+    private static void tanhInPlace(float[] a, int from, int to) {
+        int i = from;
+        for (; i + L <= to; i += L) {
+            FloatVector.fromArray(S, a, i).lanewise(VectorOperators.TANH).intoArray(a, i);
+        }
+        if (i < to) {
+            float[] tail = Arrays.copyOfRange(a, i, i + L); // zero-padded past the array's end
+            FloatVector.fromArray(S, tail, 0).lanewise(VectorOperators.TANH).intoArray(tail, 0);
+            System.arraycopy(tail, 0, a, i, to - i);
         }
     }
 
     /**
-     * One vector in place: a[at …] = GELU(a[at …] + bias[biasAt …]) (bias may be null), with
-     * GELU(z) = 0.5·z·erfc(−z/√2) as described above. The exponent −u² = −z²/2 is carried as an exact two-float
+     * a[j] = GELU(a[j]) for j in [from, to), with GELU(z) = 0.5·z·erfc(−z/√2) as described above; a tail shorter
+     * than a vector goes through a small copy. The exponent −u² = −z²/2 is carried as an exact two-float
      * sum (z² split by FMA, then an error-free addition of the fitted correction), because rounding it to one
-     * float would cost up to u²·6e-8 relative accuracy, 1e-6 already at |z| ≈ 4. Arrays in and out with e^x
-     * written inline (see {@link #expShiftedInPlace}): a call C2 does not inline costs no vector boxing.
+     * float would cost up to u²·6e-8 relative accuracy, 1e-6 already at |z| ≈ 4. e^x is written inline (see
+     * {@link #expShiftedInPlace}) and the loop is in this method, so C2 keeps every constant in a register.
      */
-    static void gelu(float[] a, int at, float[] bias, int biasAt) {
-        FloatVector z = FloatVector.fromArray(S, a, at);
-        if (bias != null) {
-            z = z.add(FloatVector.fromArray(S, bias, biasAt));
+    static void geluInPlace(float[] a, int from, int to) {
+        int i = from;
+        for (; i + L <= to; i += L) {
+            FloatVector z = FloatVector.fromArray(S, a, i);
+            FloatVector abs = z.abs();
+            FloatVector u = abs.mul(INV_SQRT2);
+            FloatVector t = ONE.div(u.fma(0.5f, 1f));
+            FloatVector p = t.fma(P9, P8);
+            p = p.fma(t, FloatVector.broadcast(S, P7));
+            p = p.fma(t, FloatVector.broadcast(S, P6));
+            p = p.fma(t, FloatVector.broadcast(S, P5));
+            p = p.fma(t, FloatVector.broadcast(S, P4));
+            p = p.fma(t, FloatVector.broadcast(S, P3));
+            p = p.fma(t, FloatVector.broadcast(S, P2));
+            p = p.fma(t, FloatVector.broadcast(S, P1));
+            p = p.fma(t, FloatVector.broadcast(S, P0));
+            FloatVector square = abs.mul(abs);
+            FloatVector squareLow = abs.fma(abs, square.neg()); // z² = square + squareLow exactly
+            FloatVector minusHalfSquare = square.mul(-0.5f);
+            // TwoSum: exponent + exponentLow = p − z²/2 exactly (minus the low half of z²/2)
+            FloatVector exponent = minusHalfSquare.add(p);
+            FloatVector pPart = exponent.sub(minusHalfSquare);
+            FloatVector exponentLow = minusHalfSquare.sub(exponent.sub(pPart)).add(p.sub(pPart))
+                    .sub(squareLow.mul(0.5f));
+            // e^exponent as in expShiftedInPlace, without range handling: |z| ≤ 13 keeps the exponent above
+            // −87.3; beyond, erfc(u) < 2^-126 and the lanes are set to 0 below (NaN fails the comparison)
+            FloatVector shifted = exponent.fma(LOG2E, ROUNDING_MAGIC);
+            FloatVector n = shifted.sub(ROUNDING_MAGIC);
+            FloatVector r = n.mul(-LN2_HIGH).add(exponent);
+            r = n.fma(FloatVector.broadcast(S, -LN2_LOW), r);
+            FloatVector e = r.fma(1f / 5040, 1f / 720);
+            e = e.fma(r, FloatVector.broadcast(S, 1f / 120));
+            e = e.fma(r, FloatVector.broadcast(S, 1f / 24));
+            e = e.fma(r, FloatVector.broadcast(S, 1f / 6));
+            e = e.fma(r, FloatVector.broadcast(S, 0.5f));
+            e = e.fma(r, ONE);
+            e = e.fma(r, ONE);
+            e = e.mul((FloatVector) shifted.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUNDING_MAGIC) - 127)
+                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector erfc = t.mul(e.fma(exponentLow, e)) // e^(x + δ) ≈ e^x·(1 + δ) for the tiny δ
+                    .blend(0f, abs.compare(VectorOperators.GT, ERFC_CUTOFF));
+            FloatVector twiceCdf = erfc.neg().add(2f).blend(erfc, z.lt(0f)); // 2·Φ(z) = erfc(−z/√2)
+            z.mul(0.5f).mul(twiceCdf).intoArray(a, i);
         }
-        FloatVector abs = z.abs();
-        FloatVector u = abs.mul(INV_SQRT2);
-        FloatVector t = ONE.div(u.fma(0.5f, 1f));
-        FloatVector p = t.fma(P9, P8);
-        p = p.fma(t, FloatVector.broadcast(S, P7));
-        p = p.fma(t, FloatVector.broadcast(S, P6));
-        p = p.fma(t, FloatVector.broadcast(S, P5));
-        p = p.fma(t, FloatVector.broadcast(S, P4));
-        p = p.fma(t, FloatVector.broadcast(S, P3));
-        p = p.fma(t, FloatVector.broadcast(S, P2));
-        p = p.fma(t, FloatVector.broadcast(S, P1));
-        p = p.fma(t, FloatVector.broadcast(S, P0));
-        FloatVector square = abs.mul(abs);
-        FloatVector squareLow = abs.fma(abs, square.neg()); // z² = square + squareLow exactly
-        FloatVector minusHalfSquare = square.mul(-0.5f);
-        // TwoSum: exponent + exponentLow = p − z²/2 exactly (minus the low half of z²/2)
-        FloatVector exponent = minusHalfSquare.add(p);
-        FloatVector pPart = exponent.sub(minusHalfSquare);
-        FloatVector exponentLow = minusHalfSquare.sub(exponent.sub(pPart)).add(p.sub(pPart))
-                .sub(squareLow.mul(0.5f));
-        // e^exponent as in expShiftedInPlace, without range handling: |z| ≤ 13 keeps the exponent above −87.3;
-        // beyond, erfc(u) < 2^-126 and the lanes are set to 0 below (NaN fails the comparison and stays NaN)
-        FloatVector shifted = exponent.fma(LOG2E, ROUNDING_MAGIC);
-        FloatVector n = shifted.sub(ROUNDING_MAGIC);
-        FloatVector r = n.mul(-LN2_HIGH).add(exponent);
-        r = n.fma(FloatVector.broadcast(S, -LN2_LOW), r);
-        FloatVector e = r.fma(1f / 5040, 1f / 720);
-        e = e.fma(r, FloatVector.broadcast(S, 1f / 120));
-        e = e.fma(r, FloatVector.broadcast(S, 1f / 24));
-        e = e.fma(r, FloatVector.broadcast(S, 1f / 6));
-        e = e.fma(r, FloatVector.broadcast(S, 0.5f));
-        e = e.fma(r, ONE);
-        e = e.fma(r, ONE);
-        e = e.mul((FloatVector) shifted.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUNDING_MAGIC) - 127)
-                .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-        FloatVector erfc = t.mul(e.fma(exponentLow, e)) // e^(x + δ) ≈ e^x·(1 + δ) for the tiny δ
-                .blend(0f, abs.compare(VectorOperators.GT, ERFC_CUTOFF));
-        FloatVector twiceCdf = erfc.neg().add(2f).blend(erfc, z.lt(0f)); // 2·Φ(z) = erfc(−z/√2)
-        z.mul(0.5f).mul(twiceCdf).intoArray(a, at);
+        if (i < to) {
+            float[] tail = Arrays.copyOfRange(a, i, i + L); // zero-padded past the array's end
+            geluInPlace(tail, 0, L);
+            System.arraycopy(tail, 0, a, i, to - i);
+        }
     }
 
-    /** {@link #gelu(float[], int, float[], int)} of one value (lane 0 of a vector), for tests. */
+    /** {@link #geluInPlace} of one value (lane 0 of a vector), for tests. */
     static float geluLane(float z) {
         float[] v = new float[L];
         v[0] = z;
-        gelu(v, 0, null, 0);
+        geluInPlace(v, 0, L);
         return v[0];
     }
 }
