@@ -96,6 +96,10 @@ public final class HnswIndex implements VectorIndex {
     private volatile Graph graph;
     /** Whether level-0 pruning uses {@link Graph#checked0}; off only in the test that shows it changes nothing. */
     boolean pruneMemory = true;
+    /** Whether adds and saves repair connectivity; off only in tests that need the unrepaired graph. */
+    boolean autoRepair = true;
+    /** Nodes inserted since the last {@link #repairConnectivity} (a lower bound while inserts are in flight). */
+    private final AtomicInteger insertedSinceRepair = new AtomicInteger();
 
     private HnswIndex(Builder b, VectorStore store, Graph graph, Entry entry) {
         this.store = store;
@@ -341,8 +345,13 @@ public final class HnswIndex implements VectorIndex {
             for (int i = 0; i < ids.length; i++) {
                 insert(first + i, ids[i], prepared[i]);
             }
-            return;
+        } else {
+            insertInParallel(first, ids, prepared, threads);
         }
+        repairIfGrown();
+    }
+
+    private void insertInParallel(int first, long[] ids, float[][] prepared, int threads) {
         AtomicInteger next = new AtomicInteger();
         Runnable worker = () -> {
             for (int i; (i = next.getAndIncrement()) < ids.length; ) {
@@ -394,6 +403,7 @@ public final class HnswIndex implements VectorIndex {
         } finally {
             store.lock.readLock().unlock();
         }
+        repairIfGrown();
     }
 
     /** Called by the store under its write lock, after the rows are published. */
@@ -417,6 +427,7 @@ public final class HnswIndex implements VectorIndex {
     private void insert(int node, long id, float[] vector) {
         store.lock.readLock().lock();
         try {
+            insertedSinceRepair.incrementAndGet();
             int level = levelOf(node);
             store.write(node, id, vector);
             Graph g = graph;
@@ -994,6 +1005,18 @@ public final class HnswIndex implements VectorIndex {
      * prune every link into a node; this measures how often. Call on a quiescent index.
      */
     List<Long> unreachableIds() {
+        return unreachable(true);
+    }
+
+    /**
+     * How many live vectors no walk over level-0 links from the entry point reaches, so that no search can return
+     * them at any {@code ef} (a diagnostic of graph quality; 0 for a connected graph). Briefly blocks adds.
+     */
+    public int unreachableCount() {
+        return unreachable(false).size();
+    }
+
+    private List<Long> unreachable(boolean withIds) {
         store.lock.writeLock().lock();
         try {
             Graph g = graph;
@@ -1021,7 +1044,7 @@ public final class HnswIndex implements VectorIndex {
             List<Long> unreachable = new ArrayList<>();
             for (int node = 0; node < count; node++) {
                 if (!reached[node] && rows.state(node) == VectorStore.LIVE) {
-                    unreachable.add(rows.ids()[node]);
+                    unreachable.add(withIds ? rows.ids()[node] : 0L);
                 }
             }
             return unreachable;
@@ -1030,12 +1053,187 @@ public final class HnswIndex implements VectorIndex {
         }
     }
 
+    // ---------------------------------------------------------------- connectivity
+
+    /**
+     * Repairs once the graph has grown by an eighth since the last repair, so that a build made of many small
+     * batches pays about {@code 8·2M} link reads per insert for it (the walk over all links is linear).
+     */
+    private void repairIfGrown() {
+        int inserted = insertedSinceRepair.get();
+        if (autoRepair && inserted > 0 && 8L * inserted >= store.nodeCount()) {
+            repairConnectivity();
+        }
+    }
+
+    /**
+     * Makes every live vector reachable by a search: the neighbour-selection heuristic can prune every link into a
+     * node (a few per ten thousand on clustered data), and no search at any {@code ef} returns such a node. Each
+     * live node that no level-0 walk from the entry point reaches gets a link from the nearest reachable node
+     * (found by a graph search for its vector), which replaces that node's worst link if its list is full (a link
+     * whose target keeps another incoming link, so that the repair does not cut off another node); the walk then
+     * continues from the linked node, so a whole cut-off group costs one link.
+     *
+     * <p>Called by {@link #addAll} once the graph has grown by an eighth since the last repair, and by
+     * {@link #save} when nodes were added since; call it directly after a series of small adds. Blocks adds,
+     * updates and deletes while it runs (searches continue: each link is replaced by one atomic write, and a
+     * concurrent search sees the old target or the new one). Deterministic for a given graph.
+     *
+     * @return how many nodes it linked (0 when the graph was connected)
+     */
+    public int repairConnectivity() {
+        store.lock.writeLock().lock();
+        try {
+            insertedSinceRepair.set(0);
+            int linked = 0;
+            // A replaced link could in rare cases have been the last route to a reached node; walk again until
+            // a pass finds nothing (the second pass almost always does).
+            for (int pass = 0; pass < 4; pass++) {
+                int now = repairPass();
+                linked += now;
+                if (now == 0) {
+                    break;
+                }
+            }
+            return linked;
+        } finally {
+            store.lock.writeLock().unlock();
+        }
+    }
+
+    /** One walk and repair; caller holds the write lock, so only searches run meanwhile. */
+    private int repairPass() {
+        Entry top = entry.get();
+        if (top == null) {
+            return 0;
+        }
+        Graph g = graph;
+        VectorStore.Rows rows = store.rows();
+        int count = store.nodeCount();
+        int[] inDegree = new int[count];
+        for (int node = 0; node < count; node++) {
+            int base = node * stride0;
+            for (int i = 1; i <= g.level0[base]; i++) {
+                inDegree[g.level0[base + i]]++;
+            }
+        }
+        boolean[] reached = new boolean[count];
+        int[] stack = new int[count];
+        walk(top.node(), g, reached, stack);
+        int linked = 0;
+        for (int node = 0; node < count; node++) {
+            if (reached[node] || rows.state(node) != VectorStore.LIVE) {
+                continue;
+            }
+            linkFromReached(node, top, g, rows, reached, inDegree);
+            linked++;
+            walk(node, g, reached, stack);
+        }
+        return linked;
+    }
+
+    /** Marks every node a level-0 walk from {@code start} reaches. */
+    private void walk(int start, Graph g, boolean[] reached, int[] stack) {
+        int size = 0;
+        stack[size++] = start;
+        reached[start] = true;
+        while (size > 0) {
+            int node = stack[--size];
+            int base = node * stride0;
+            for (int i = 1; i <= g.level0[base]; i++) {
+                int to = g.level0[base + i];
+                if (!reached[to]) {
+                    reached[to] = true;
+                    stack[size++] = to;
+                }
+            }
+        }
+    }
+
+    /**
+     * Links {@code orphan} from the most similar reached node that has a free slot or a link it can spare (one
+     * whose target has another incoming link); failing that, from the most similar reached node, dropping its
+     * worst link.
+     */
+    private void linkFromReached(int orphan, Entry top, Graph g, VectorStore.Rows rows, boolean[] reached,
+                                 int[] inDegree) {
+        Scratch s = scratch.get();
+        float[] vector = Arrays.copyOfRange(rows.vectors(), orphan * store.dimension,
+                (orphan + 1) * store.dimension);
+        int current = top.node();
+        float currentScore = store.score(vector, rows, current);
+        for (int lc = top.level(); lc > 0; lc--) {
+            long best = greedy(s, vector, current, currentScore, lc, g, rows);
+            current = NodeQueue.node(best);
+            currentScore = NodeQueue.score(best);
+        }
+        s.seed[0] = current;
+        searchLayer(s, vector, s.seed, 1, efConstruction, 0, g, rows, false, null);
+        int found = s.results.drainBestFirst(s.found(efConstruction));
+        int fallback = top.node();
+        boolean haveFallback = false;
+        for (int i = 0; i < found; i++) {
+            int candidate = NodeQueue.node(s.found[i]);
+            if (candidate == orphan || !reached[candidate]) {
+                continue;
+            }
+            if (!haveFallback) {
+                fallback = candidate;
+                haveFallback = true;
+            }
+            if (placeLink(candidate, orphan, g, rows, inDegree, false)) {
+                return;
+            }
+        }
+        placeLink(fallback, orphan, g, rows, inDegree, true);
+    }
+
+    /**
+     * Adds a level-0 link {@code owner → target}: into a free slot, else over the owner's worst link whose target
+     * has another incoming link (any worst link when {@code force}). Returns false if it placed nothing.
+     */
+    private boolean placeLink(int owner, int target, Graph g, VectorStore.Rows rows, int[] inDegree,
+                              boolean force) {
+        int base = owner * stride0;
+        int count = g.level0[base];
+        float score = store.score(rows, owner, target);
+        int slot;
+        if (count < 2 * m) {
+            slot = count;
+        } else {
+            slot = -1;
+            for (int i = 0; i < count; i++) {
+                int to = g.level0[base + 1 + i];
+                if ((force || inDegree[to] > 1) && (slot < 0 || g.scores0[base + 1 + i] < g.scores0[base + 1 + slot])) {
+                    slot = i;
+                }
+            }
+            if (slot < 0) {
+                return false;
+            }
+            inDegree[g.level0[base + 1 + slot]]--;
+        }
+        g.scores0[base + 1 + slot] = score;
+        if (slot < Long.SIZE) {
+            g.checked0[owner] &= ~(1L << slot); // the new link was never compared with the others
+        }
+        INTS.setRelease(g.level0, base + 1 + slot, target); // one atomic write: searches see old or new target
+        if (slot == count) {
+            INTS.setRelease(g.level0, base, count + 1);
+        }
+        inDegree[target]++;
+        return true;
+    }
+
     // ---------------------------------------------------------------- persistence
 
     @Override
     public void save(Path file) throws IOException {
         store.lock.writeLock().lock();
         try {
+            if (autoRepair && insertedSinceRepair.get() > 0) {
+                repairConnectivity(); // re-enters the write lock; the file gets the connected graph
+            }
             IndexFile.write(file, metadata, store,
                     new IndexFile.GraphSection(graph, entry.get() == null ? -1 : entry.get().node(),
                             entry.get() == null ? -1 : entry.get().level(), m, efConstruction, defaultEfSearch, seed));

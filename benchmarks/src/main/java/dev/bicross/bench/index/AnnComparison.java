@@ -52,6 +52,10 @@ public final class AnnComparison {
             double buildCpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
             System.out.printf(Locale.ROOT, "%-12s build %.1f s wall (%.0f vectors/s), %.1f CPU-s, %.0f bytes/vector%n",
                     library.name(), buildSeconds, n / buildSeconds, buildCpuSeconds, (double) library.bytes() / n);
+            if (library instanceof AnnLibrary.Bicross b) {
+                System.out.printf(Locale.ROOT, "%-12s unreachable vectors after the build: %d%n", library.name(),
+                        b.index().unreachableCount());
+            }
             System.out.printf(Locale.ROOT, "%-12s heap in use after the build %.2f GiB; load average %.2f%n",
                     library.name(), usedHeapGiB(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             for (int ef : new int[] {10, 20, 40, 80, 160}) {
