@@ -33,7 +33,12 @@ import java.util.function.LongPredicate;
  * <h2>Concurrency</h2>
  * Searches take no lock. A neighbour list is changed under its node's (striped) lock, entries first and the
  * count last with release semantics, so a concurrent reader sees only ids of fully written nodes. Deletes are
- * tombstones: deleted nodes still route searches but are never returned.
+ * tombstones: deleted nodes still route searches but are never returned, until {@link #compact} makes an index
+ * without them.
+ *
+ * <h2>Connectivity</h2>
+ * The heuristic can prune every link into a node, which no search then reaches; {@link #repairConnectivity} (run
+ * by {@link #addAll} as the graph grows, and by {@link #save}) links such nodes back.
  *
  * <h2>Filters</h2>
  * A filtered search estimates the share of accepted ids from a sample; when few ids pass, it scores the
@@ -907,7 +912,8 @@ public final class HnswIndex implements VectorIndex {
      * tombstones that keep routing, so links to deleted nodes are valid; links to never-written nodes are not.
      * <ul>
      *   <li>the entry point is null exactly when no node was inserted, and sits on the highest level of any node;</li>
-     *   <li>every node has the level {@link #levelOf} gives it, and upper lists exactly for levels 1..level;</li>
+     *   <li>every node has a level in [0, 30] and upper lists exactly for levels 1..level (an insert draws the
+     *       level from {@link #levelOf}; a compaction renumbers nodes but keeps their levels);</li>
      *   <li>per level, at most {@code 2M} (level 0) or {@code M} links, none to itself, none repeated, none to a
      *       node that is empty or lacks that level;</li>
      *   <li>with more than one node, every inserted node has at least one level-0 link;</li>
@@ -943,8 +949,8 @@ public final class HnswIndex implements VectorIndex {
             for (int node = 0; node < count; node++) {
                 boolean empty = rows.state(node) == VectorStore.EMPTY;
                 int level = g.levels[node];
-                if (!empty && level != levelOf(node)) {
-                    problems.add("node " + node + " has level " + level + ", its seed gives " + levelOf(node));
+                if (!empty && (level < 0 || level > MAX_LEVEL)) {
+                    problems.add("node " + node + " has level " + level + " (max " + MAX_LEVEL + ")");
                 }
                 if ((g.upper[node] == null ? 0 : g.upper[node].length) != level * strideUp) {
                     problems.add("node " + node + " of level " + level + " has upper lists of "
@@ -1158,18 +1164,7 @@ public final class HnswIndex implements VectorIndex {
     private void linkFromReached(int orphan, Entry top, Graph g, VectorStore.Rows rows, boolean[] reached,
                                  int[] inDegree) {
         Scratch s = scratch.get();
-        float[] vector = Arrays.copyOfRange(rows.vectors(), orphan * store.dimension,
-                (orphan + 1) * store.dimension);
-        int current = top.node();
-        float currentScore = store.score(vector, rows, current);
-        for (int lc = top.level(); lc > 0; lc--) {
-            long best = greedy(s, vector, current, currentScore, lc, g, rows);
-            current = NodeQueue.node(best);
-            currentScore = NodeQueue.score(best);
-        }
-        s.seed[0] = current;
-        searchLayer(s, vector, s.seed, 1, efConstruction, 0, g, rows, false, null);
-        int found = s.results.drainBestFirst(s.found(efConstruction));
+        int found = searchForNode(orphan, top, g, rows, s);
         int fallback = top.node();
         boolean haveFallback = false;
         for (int i = 0; i < found; i++) {
@@ -1186,6 +1181,24 @@ public final class HnswIndex implements VectorIndex {
             }
         }
         placeLink(fallback, orphan, g, rows, inDegree, true);
+    }
+
+    /**
+     * A level-0 graph search (beam efConstruction, deleted nodes included) for the vector of {@code node}; leaves
+     * the results best first in {@code s.found} and returns their count.
+     */
+    private int searchForNode(int node, Entry top, Graph g, VectorStore.Rows rows, Scratch s) {
+        float[] vector = Arrays.copyOfRange(rows.vectors(), node * store.dimension, (node + 1) * store.dimension);
+        int current = top.node();
+        float currentScore = store.score(vector, rows, current);
+        for (int lc = top.level(); lc > 0; lc--) {
+            long best = greedy(s, vector, current, currentScore, lc, g, rows);
+            current = NodeQueue.node(best);
+            currentScore = NodeQueue.score(best);
+        }
+        s.seed[0] = current;
+        searchLayer(s, vector, s.seed, 1, efConstruction, 0, g, rows, false, null);
+        return s.results.drainBestFirst(s.found(efConstruction));
     }
 
     /**
@@ -1224,6 +1237,196 @@ public final class HnswIndex implements VectorIndex {
         inDegree[target]++;
         return true;
     }
+
+    // ---------------------------------------------------------------- compaction
+
+    /** A copy of the stored (prepared: normalised under cosine) vector of a live id, or null; for tests. */
+    float[] storedVector(long id) {
+        int node = store.nodeOf(id);
+        if (node < 0) {
+            return null;
+        }
+        VectorStore.Rows rows = store.rows();
+        return Arrays.copyOfRange(rows.vectors(), node * store.dimension, (node + 1) * store.dimension);
+    }
+
+    /** Deleted vectors still held as tombstones (they route searches and take memory until {@link #compact}). */
+    public int deletedCount() {
+        VectorStore.Rows rows = store.rows();
+        int count = Math.min(store.nodeCount(), rows.capacity());
+        int deleted = 0;
+        for (int node = 0; node < count; node++) {
+            deleted += rows.state(node) == VectorStore.DELETED ? 1 : 0;
+        }
+        return deleted;
+    }
+
+    /**
+     * A new index holding only this index's live vectors (same ids, vectors, parameters and model), without the
+     * tombstones that deletes and updates leave: they keep routing searches and taking memory and file space
+     * forever otherwise. Worth calling once deleted vectors are a sizeable share, say a fifth
+     * ({@link #deletedCount()} against {@link #size()}).
+     *
+     * <p>The graph is carried over, not rebuilt: each node keeps its level and its links to live nodes; a node
+     * that linked to deleted ones chooses again, with the neighbour-selection heuristic, among its live links and
+     * the live nodes reached through the deleted ones; then {@link #repairConnectivity} links any node left
+     * unreachable. Cost: about one pruning per node that lost a link, far less than a build. This index is not
+     * changed and stays usable; searches on it continue meanwhile, adds and deletes wait. Node order (and with it
+     * the order of ties) follows insertion order, as in this index.
+     */
+    public HnswIndex compact() {
+        store.lock.writeLock().lock();
+        try {
+            return compacted();
+        } finally {
+            store.lock.writeLock().unlock();
+        }
+    }
+
+    private HnswIndex compacted() {
+        Graph g = graph;
+        VectorStore.Rows rows = store.rows();
+        int count = store.nodeCount();
+        int dimension = store.dimension;
+        int[] renumbered = new int[count];
+        int live = 0;
+        for (int node = 0; node < count; node++) {
+            renumbered[node] = rows.state(node) == VectorStore.LIVE ? live++ : -1;
+        }
+        int capacity = Math.max(1, live);
+        float[] vectors = new float[capacity * dimension];
+        long[] ids = new long[capacity];
+        byte[] states = new byte[capacity];
+        Graph packed = new Graph(new int[capacity * stride0], new float[capacity * stride0], new byte[capacity],
+                new int[capacity][]);
+        Scratch s = scratch.get();
+        Relinking relinking = new Relinking(count, 2 * m);
+        Entry top = entry.get();
+        Entry newTop = null;
+        for (int node = 0; node < count; node++) {
+            int to = renumbered[node];
+            if (to < 0) {
+                continue;
+            }
+            System.arraycopy(rows.vectors(), node * dimension, vectors, to * dimension, dimension);
+            ids[to] = rows.ids()[node];
+            states[to] = VectorStore.LIVE;
+            int level = g.levels[node];
+            packed.levels[to] = (byte) level;
+            if (level > 0) {
+                packed.upper[to] = new int[level * strideUp];
+            }
+            for (int lc = 0; lc <= level; lc++) {
+                int[] list = lc == 0 ? g.level0 : g.upper[node];
+                int base = lc == 0 ? node * stride0 : (lc - 1) * strideUp;
+                int kept = relinking.liveLinks(node, list, base, lc, g, rows, renumbered, s);
+                int[] out = lc == 0 ? packed.level0 : packed.upper[to];
+                int outBase = lc == 0 ? to * stride0 : (lc - 1) * strideUp;
+                for (int i = 0; i < kept; i++) {
+                    out[outBase + 1 + i] = renumbered[relinking.links[i]];
+                }
+                out[outBase] = kept;
+            }
+            if (newTop == null || level > newTop.level() || (top != null && node == top.node())) {
+                newTop = new Entry(to, level); // the old entry if live, else the first live node of the top level
+            }
+        }
+        Builder b = builder(metadata, store.metric).m(m).efConstruction(efConstruction).efSearch(defaultEfSearch)
+                .seed(seed).buildThreads(buildThreads);
+        VectorStore compactStore = new VectorStore(dimension, store.metric, store.kernels, vectors, ids, states, live);
+        HnswIndex compacted = new HnswIndex(b, compactStore, packed, newTop);
+        compacted.restoreLinkScores(live);
+        compacted.repairConnectivity();
+        return compacted;
+    }
+
+    /** Per-level link lists of a compaction: live links kept, deleted ones replaced through the diversity rule. */
+    private final class Relinking {
+        final int[] links;
+        private final long[] candidates;
+        private final long[] chosen;
+        private final int[] seen; // stamp per old node
+        private final int[] frontier;
+        private int stamp;
+
+        Relinking(int nodes, int maxLinks) {
+            // Candidates: at most the live nodes behind a bounded number of deleted ones.
+            links = new int[maxLinks];
+            candidates = new long[EXPANSION_LIMIT * (maxLinks + 1)];
+            chosen = new long[maxLinks];
+            seen = new int[nodes];
+            frontier = new int[EXPANSION_LIMIT];
+        }
+
+        /**
+         * Fills {@link #links} with the (old) nodes {@code node} should link to on level {@code lc}: its links if
+         * all are live, else the heuristic's choice among its live links and live nodes found by walking through
+         * up to {@value #EXPANSION_LIMIT} deleted ones breadth first. Returns how many.
+         */
+        int liveLinks(int node, int[] list, int base, int lc, Graph g, VectorStore.Rows rows, int[] renumbered,
+                      Scratch s) {
+            int count = list[base];
+            boolean allLive = true;
+            for (int i = 1; i <= count; i++) {
+                allLive &= renumbered[list[base + i]] >= 0;
+            }
+            if (allLive) {
+                System.arraycopy(list, base + 1, links, 0, count);
+                return count;
+            }
+            stamp++;
+            seen[node] = stamp;
+            int found = 0;
+            int head = 0;
+            int tail = 0;
+            int[] current = list;
+            int currentBase = base;
+            int currentCount = count;
+            while (true) {
+                for (int i = 1; i <= currentCount; i++) {
+                    int to = current[currentBase + i];
+                    if (seen[to] == stamp) {
+                        continue;
+                    }
+                    seen[to] = stamp;
+                    if (renumbered[to] >= 0) {
+                        if (found < candidates.length) {
+                            candidates[found++] = NodeQueue.encode(to, store.score(rows, node, to));
+                        }
+                    } else if (tail < frontier.length) {
+                        frontier[tail++] = to;
+                    }
+                }
+                if (head == tail) {
+                    break;
+                }
+                int deleted = frontier[head++];
+                current = lc == 0 ? g.level0 : g.upper[deleted];
+                currentBase = lc == 0 ? deleted * stride0 : (lc - 1) * strideUp;
+                currentCount = current[currentBase];
+            }
+            if (found == 0 && lc == 0 && entry.get() != null) {
+                // Every link led to deleted nodes that lead nowhere live: search the old graph for new ones.
+                int results = searchForNode(node, entry.get(), g, rows, s);
+                for (int i = 0; i < results && found < candidates.length; i++) {
+                    int to = NodeQueue.node(s.found[i]);
+                    if (to != node && renumbered[to] >= 0) {
+                        candidates[found++] = s.found[i];
+                    }
+                }
+            }
+            Arrays.sort(candidates, 0, found);
+            reverse(candidates, found);
+            int kept = selectDiverse(node, candidates, found, lc == 0 ? 2 * m : m, rows, chosen);
+            for (int i = 0; i < kept; i++) {
+                links[i] = NodeQueue.node(chosen[i]);
+            }
+            return kept;
+        }
+    }
+
+    /** Deleted nodes a compaction walks through to replace one node's links to deleted nodes on one level. */
+    private static final int EXPANSION_LIMIT = 64;
 
     // ---------------------------------------------------------------- persistence
 
