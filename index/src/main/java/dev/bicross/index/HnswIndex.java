@@ -1347,6 +1347,8 @@ public final class HnswIndex implements VectorIndex {
         private final long[] candidates;
         private final long[] chosen;
         private final int[] seen; // stamp per old node
+        private final int[] pending; // live candidates, scored in one batch
+        private final float[] pendingScores;
         private final int[] frontier;
         private int stamp;
 
@@ -1354,6 +1356,8 @@ public final class HnswIndex implements VectorIndex {
             // Candidates: at most the live nodes behind a bounded number of deleted ones.
             links = new int[maxLinks];
             candidates = new long[EXPANSION_LIMIT * (maxLinks + 1)];
+            pending = new int[candidates.length + 4];
+            pendingScores = new float[candidates.length + 4];
             chosen = new long[maxLinks];
             seen = new int[nodes];
             frontier = new int[EXPANSION_LIMIT];
@@ -1395,7 +1399,7 @@ public final class HnswIndex implements VectorIndex {
                     seen[to] = stamp;
                     if (renumbered[to] >= 0) {
                         if (found < candidates.length) {
-                            candidates[found++] = NodeQueue.encode(to, store.score(rows, node, to));
+                            pending[found++] = to;
                         }
                     } else if (tail < frontier.length) {
                         frontier[tail++] = to;
@@ -1408,6 +1412,14 @@ public final class HnswIndex implements VectorIndex {
                 current = lc == 0 ? g.level0 : g.upper[deleted];
                 currentBase = lc == 0 ? deleted * stride0 : (lc - 1) * strideUp;
                 currentCount = current[currentBase];
+            }
+            if (found > 0) {
+                float[] vector = Arrays.copyOfRange(rows.vectors(), node * store.dimension,
+                        (node + 1) * store.dimension);
+                store.scoreBatch(vector, rows, pending, found, pendingScores); // 4 rows per pass: faster than pairs
+                for (int i = 0; i < found; i++) {
+                    candidates[i] = NodeQueue.encode(pending[i], pendingScores[i]);
+                }
             }
             if (found == 0 && lc == 0 && entry.get() != null) {
                 // Every link led to deleted nodes that lead nowhere live: search the old graph for new ones.
