@@ -1271,7 +1271,7 @@ public final class HnswIndex implements VectorIndex {
      * that linked to deleted ones chooses again, with the neighbour-selection heuristic, among its live links and
      * the live nodes reached through the deleted ones (topped up to its former number of links); then
      * {@link #repairConnectivity} links any node left unreachable. Cost: scoring up to some hundreds of candidates
-     * per node that lost a link, on one thread; with a fifth deleted, about half a build's CPU time at
+     * per node that lost a link, on one thread; with a fifth deleted, about a quarter of a build's CPU time at
      * efConstruction 200 and as much as a build at 64 (benchmarks/README.md). This index is not changed and stays
      * usable; searches on it continue meanwhile, adds and deletes wait. Node order (and with it the order of ties)
      * follows insertion order, as in this index.
