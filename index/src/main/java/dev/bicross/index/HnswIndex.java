@@ -363,10 +363,15 @@ public final class HnswIndex implements VectorIndex {
                 insert(first + i, ids[i], prepared[i]);
             }
         };
+        runOnThreads(worker, threads, "bicross-hnsw-build-");
+    }
+
+    /** Runs {@code worker} on the calling thread and {@code threads - 1} helpers; rethrows a helper's failure. */
+    private static void runOnThreads(Runnable worker, int threads, String namePrefix) {
         List<Thread> helpers = new ArrayList<>();
         List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
         for (int t = 1; t < threads; t++) {
-            Thread helper = Thread.ofPlatform().name("bicross-hnsw-build-" + t).unstarted(worker);
+            Thread helper = Thread.ofPlatform().name(namePrefix + t).unstarted(worker);
             helper.setUncaughtExceptionHandler((thread, e) -> failures.add(e));
             helpers.add(helper);
             helper.start();
@@ -377,11 +382,11 @@ public final class HnswIndex implements VectorIndex {
                 helper.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while building", e);
+                throw new IllegalStateException("interrupted while waiting for " + namePrefix + "threads", e);
             }
         }
         if (!failures.isEmpty()) {
-            throw new IllegalStateException("index build thread failed", failures.getFirst());
+            throw new IllegalStateException("index thread " + namePrefix + "* failed", failures.getFirst());
         }
     }
 
@@ -1271,7 +1276,7 @@ public final class HnswIndex implements VectorIndex {
      * that linked to deleted ones chooses again, with the neighbour-selection heuristic, among its live links and
      * the live nodes reached through the deleted ones (topped up to its former number of links); then
      * {@link #repairConnectivity} links any node left unreachable. Cost: scoring up to some hundreds of candidates
-     * per node that lost a link, on one thread; with a fifth deleted, about a quarter of a build's CPU time at
+     * per node that lost a link (on the build threads); with a fifth deleted, about a quarter of a build's CPU time at
      * efConstruction 200 and as much as a build at 64 (benchmarks/README.md). This index is not changed and stays
      * usable; searches on it continue meanwhile, adds and deletes wait. Node order (and with it the order of ties)
      * follows insertion order, as in this index.
@@ -1301,8 +1306,6 @@ public final class HnswIndex implements VectorIndex {
         byte[] states = new byte[capacity];
         Graph packed = new Graph(new int[capacity * stride0], new float[capacity * stride0], new byte[capacity],
                 new int[capacity][]);
-        Scratch s = scratch.get();
-        Relinking relinking = new Relinking(count, 2 * m);
         Entry top = entry.get();
         Entry newTop = null;
         for (int node = 0; node < count; node++) {
@@ -1318,21 +1321,27 @@ public final class HnswIndex implements VectorIndex {
             if (level > 0) {
                 packed.upper[to] = new int[level * strideUp];
             }
-            for (int lc = 0; lc <= level; lc++) {
-                int[] list = lc == 0 ? g.level0 : g.upper[node];
-                int base = lc == 0 ? node * stride0 : (lc - 1) * strideUp;
-                int kept = relinking.liveLinks(node, list, base, lc, g, rows, renumbered, s);
-                int[] out = lc == 0 ? packed.level0 : packed.upper[to];
-                int outBase = lc == 0 ? to * stride0 : (lc - 1) * strideUp;
-                for (int i = 0; i < kept; i++) {
-                    out[outBase + 1 + i] = renumbered[relinking.links[i]];
-                }
-                out[outBase] = kept;
-            }
             if (newTop == null || level > newTop.level() || (top != null && node == top.node())) {
                 newTop = new Entry(to, level); // the old entry if live, else the first live node of the top level
             }
         }
+        // Each node's new lists depend only on the old graph, so nodes are relinked in parallel (chunks of 256),
+        // with the same result on any number of threads.
+        int chunks = (count + 255) / 256;
+        AtomicInteger next = new AtomicInteger();
+        Runnable worker = () -> {
+            Relinking relinking = new Relinking(count, 2 * m);
+            Scratch s = scratch.get();
+            for (int chunk; (chunk = next.getAndIncrement()) < chunks; ) {
+                for (int node = chunk * 256; node < Math.min(count, (chunk + 1) * 256); node++) {
+                    int to = renumbered[node];
+                    if (to >= 0) {
+                        relink(node, to, g, packed, rows, renumbered, relinking, s);
+                    }
+                }
+            }
+        };
+        runOnThreads(worker, Math.min(buildThreads, chunks), "bicross-hnsw-compact-");
         Builder b = builder(metadata, store.metric).m(m).efConstruction(efConstruction).efSearch(defaultEfSearch)
                 .seed(seed).buildThreads(buildThreads);
         VectorStore compactStore = new VectorStore(dimension, store.metric, store.kernels, vectors, ids, states, live);
@@ -1340,6 +1349,22 @@ public final class HnswIndex implements VectorIndex {
         compacted.restoreLinkScores(live);
         compacted.repairConnectivity();
         return compacted;
+    }
+
+    /** Writes the new lists of old node {@code node} (new number {@code to}) on each of its levels. */
+    private void relink(int node, int to, Graph g, Graph packed, VectorStore.Rows rows, int[] renumbered,
+                        Relinking relinking, Scratch s) {
+        for (int lc = 0; lc <= g.levels[node]; lc++) {
+            int[] list = lc == 0 ? g.level0 : g.upper[node];
+            int base = lc == 0 ? node * stride0 : (lc - 1) * strideUp;
+            int kept = relinking.liveLinks(node, list, base, lc, g, rows, renumbered, s);
+            int[] out = lc == 0 ? packed.level0 : packed.upper[to];
+            int outBase = lc == 0 ? to * stride0 : (lc - 1) * strideUp;
+            for (int i = 0; i < kept; i++) {
+                out[outBase + 1 + i] = renumbered[relinking.links[i]];
+            }
+            out[outBase] = kept;
+        }
     }
 
     /** Per-level link lists of a compaction: live links kept, deleted ones replaced through the diversity rule. */

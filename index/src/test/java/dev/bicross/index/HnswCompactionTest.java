@@ -120,6 +120,25 @@ class HnswCompactionTest {
         assertEquals(7, empty.search(data[7], 1).getFirst().id());
     }
 
+    @Test
+    void compactionGivesTheSameGraphOnOneThreadAndOnSeveral(@TempDir Path dir) throws Exception {
+        float[][] data = SyntheticVectors.clustered(3000, DIMENSION, 8, 0.6, 51);
+        long[] ids = SyntheticVectors.ids(3000, 0);
+        HnswIndex oneThread = HnswIndex.builder(DIMENSION, Metric.COSINE).m(8).buildThreads(1).build();
+        oneThread.addAll(ids, data);
+        for (long id = 0; id < 3000; id += 3) {
+            oneThread.delete(id);
+        }
+        Path file = dir.resolve("index.hnsw");
+        oneThread.save(file);
+        HnswIndex allThreads = HnswIndex.load(file); // a loaded index relinks on all available processors
+        HnswIndex a = oneThread.compact();
+        HnswIndex b = allThreads.compact();
+        for (float[] q : SyntheticVectors.clustered(100, DIMENSION, 8, 0.6, 52)) {
+            assertEquals(a.search(q, 10, 10), b.search(q, 10, 10));
+        }
+    }
+
     private static double recall(HnswIndex index, FlatIndex exact, float[][] queries, int ef) {
         int hits = 0;
         for (float[] q : queries) {
