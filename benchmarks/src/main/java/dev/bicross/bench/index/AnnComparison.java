@@ -55,10 +55,11 @@ public final class AnnComparison {
             if (library instanceof AnnLibrary.Bicross b) {
                 // addAll ends with a connectivity repair; time one more (its walk over all links is the cost
                 // every repair pays; the few searches for cut-off nodes come on top).
+                int unreachable = b.index().unreachableCount();
                 long repairStart = System.nanoTime();
                 int linked = b.index().repairConnectivity();
                 System.out.printf(Locale.ROOT, "%-12s unreachable vectors after the build: %d; a repair pass takes"
-                                + " %.1f ms (linked %d)%n", library.name(), b.index().unreachableCount(),
+                                + " %.1f ms (linked %d)%n", library.name(), unreachable,
                         (System.nanoTime() - repairStart) / 1e6, linked);
             }
             System.out.printf(Locale.ROOT, "%-12s heap in use after the build %.2f GiB; load average %.2f%n",
