@@ -100,6 +100,13 @@ final class VectorStore {
         }
     }
 
+    /** The node of a live id, or -1. */
+    int nodeOf(long id) {
+        synchronized (idLock) {
+            return nodesById.get(id);
+        }
+    }
+
     boolean contains(long id) {
         synchronized (idLock) {
             return nodesById.get(id) >= 0;

@@ -190,12 +190,20 @@ class HnswIndexTest {
         long[] ids = SyntheticVectors.ids(data.length, 0);
         HnswIndex a = HnswIndex.builder(16, Metric.DOT_PRODUCT).seed(3).buildThreads(1).efConstruction(50).build();
         HnswIndex b = HnswIndex.builder(16, Metric.DOT_PRODUCT).seed(3).buildThreads(1).efConstruction(50).build();
+        HnswIndex c = HnswIndex.builder(16, Metric.DOT_PRODUCT).seed(3).buildThreads(1).efConstruction(50).build();
+        // Connectivity repairs run at different points for one batch and for single adds; compare the insertions.
+        a.autoRepair = false;
+        b.autoRepair = false;
         a.addAll(ids, data);
         for (int i = 0; i < data.length; i++) {
             b.add(ids[i], data[i]);
         }
+        c.addAll(ids, data);
+        HnswIndex d = HnswIndex.builder(16, Metric.DOT_PRODUCT).seed(3).buildThreads(1).efConstruction(50).build();
+        d.addAll(ids, data); // with its repair, as c
         for (float[] q : SyntheticVectors.clustered(50, 16, 10, 0.5, 5)) {
             assertEquals(a.search(q, 10, 10), b.search(q, 10, 10));
+            assertEquals(c.search(q, 10, 10), d.search(q, 10, 10));
         }
     }
 

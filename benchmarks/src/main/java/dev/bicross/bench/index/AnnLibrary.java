@@ -65,6 +65,10 @@ sealed interface AnnLibrary permits AnnLibrary.Bicross, AnnLibrary.Lucene, AnnLi
             this.threads = threads;
         }
 
+        HnswIndex index() {
+            return index;
+        }
+
         @Override
         public String name() {
             return "bicross(" + threads + "t)";
