@@ -14,7 +14,8 @@ import java.util.function.IntConsumer;
  * <p>A forward pass makes dozens of kernel calls (a 10-token query: ~25 of well under a millisecond each), so
  * the hand-off must cost microseconds: after a call, workers spin for {@value #SPIN_NANOS} ns watching for the
  * next one before they park, and a caller wakes only workers that actually parked (waking a parked thread costs
- * tens of microseconds on a VM). Calls from several threads at once are fine: one call at a time gets the workers,
+ * tens of microseconds on a VM). Workers keep off the caller's core where the platform allows it
+ * ({@link CpuAffinity}): woken onto it, a worker would halve the caller's speed. Calls from several threads at once are fine: one call at a time gets the workers,
  * the others run their tasks on their own thread. Workers hold the pool weakly and end once it is unreachable.
  */
 final class WorkerPool {
@@ -59,7 +60,7 @@ final class WorkerPool {
             return;
         }
         try {
-            Job current = new Job(tasks, task, helpers);
+            Job current = new Job(tasks, task, helpers, CpuAffinity.currentCpu());
             mailbox.job = current;
             for (int w = 0; w < helpers; w++) {
                 if (workers[w].parked) {
@@ -94,15 +95,18 @@ final class WorkerPool {
         final int tasks;
         final IntConsumer task;
         final int helpers;
+        /** The CPU the caller ran on when it published the job (−1: unknown); helpers keep off it. */
+        final int callerCpu;
         final AtomicInteger next = new AtomicInteger();
         /** Helpers inside the job, with the sign bit set once the caller has closed it. */
         final AtomicInteger inside = new AtomicInteger();
         volatile Throwable failure;
 
-        Job(int tasks, IntConsumer task, int helpers) {
+        Job(int tasks, IntConsumer task, int helpers, int callerCpu) {
             this.tasks = tasks;
             this.task = task;
             this.helpers = helpers;
+            this.callerCpu = callerCpu;
         }
 
         void drain() {
@@ -152,6 +156,8 @@ final class WorkerPool {
         final WeakReference<WorkerPool> owner;
         Thread thread;
         volatile boolean parked;
+        /** The CPU this worker's affinity currently excludes (−1: none). */
+        private int avoiding = -1;
 
         Worker(int index, Mailbox mailbox, WeakReference<WorkerPool> owner) {
             this.index = index;
@@ -164,6 +170,7 @@ final class WorkerPool {
             Job done = null;
             for (Job current = awaitNext(null); current != null; current = awaitNext(done)) {
                 if (index < current.helpers && current.join()) {
+                    keepOff(current.callerCpu);
                     try {
                         current.drain();
                     } catch (Throwable t) {
@@ -174,6 +181,13 @@ final class WorkerPool {
                     }
                 }
                 done = current;
+            }
+        }
+
+        /** Keeps this worker off the caller's core (see {@link CpuAffinity}); a system call only when it moved. */
+        private void keepOff(int callerCpu) {
+            if (callerCpu >= 0 && callerCpu != avoiding && CpuAffinity.avoid(callerCpu)) {
+                avoiding = callerCpu;
             }
         }
 

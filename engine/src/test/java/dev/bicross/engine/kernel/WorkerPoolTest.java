@@ -36,6 +36,32 @@ class WorkerPoolTest {
     }
 
     @Test
+    void aWorkerThatTookATaskIsKeptOffItsCallersCpu() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(CpuAffinity.active(), "CPU affinity not available here");
+        long[] allowed = CpuAffinity.allowed();
+        WorkerPool pool = new WorkerPool(2);
+        java.util.concurrent.atomic.AtomicReference<long[]> workerMask = new java.util.concurrent.atomic.AtomicReference<>();
+        for (int call = 0; call < 200 && workerMask.get() == null; call++) {
+            pool.run(16, i -> {
+                if (Thread.currentThread().getName().startsWith("bicross-kernel-")) {
+                    workerMask.compareAndSet(null, CpuAffinity.currentMask());
+                }
+                spin(20_000);
+            });
+        }
+        long[] mask = workerMask.get();
+        assertTrue(mask != null, "the worker never took a task");
+        int allowedCount = 0;
+        int maskCount = 0;
+        for (int w = 0; w < allowed.length; w++) {
+            assertEquals(0, mask[w] & ~allowed[w], "the worker may run on CPUs the process may not");
+            allowedCount += Long.bitCount(allowed[w]);
+            maskCount += Long.bitCount(mask[w]);
+        }
+        assertEquals(allowedCount - 1, maskCount, "the worker should avoid exactly one CPU, its caller's");
+    }
+
+    @Test
     void concurrentCallersEachGetAllTheirTasksRun() throws Exception {
         WorkerPool pool = new WorkerPool(2);
         int callers = 4;
