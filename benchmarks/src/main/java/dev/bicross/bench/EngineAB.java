@@ -26,7 +26,8 @@ import java.util.Random;
  * </pre>
  * An engine jar is {@code engine/target/bicross-engine-*.jar} of a build (copy it aside before rebuilding). The
  * model is the default bi-encoder (converted into the cache on first use); token ids are random, every sequence
- * TOKENS long.
+ * TOKENS long. {@code -Dbicross.ab.pauseMillis=N} sleeps N ms before every timed call, for how a build behaves
+ * when calls arrive after idle time (queries in a search service) rather than back to back.
  */
 public final class EngineAB {
 
@@ -82,17 +83,21 @@ public final class EngineAB {
                 forward[j].invoke(models[j], batches[j]);
             }
         }
+        long pauseMillis = Long.getLong("bicross.ab.pauseMillis", 0);
         double[][] seconds = new double[n][pairs];
         for (int p = 0; p < pairs; p++) {
             for (int step = 0; step < n; step++) {
                 int j = p % 2 == 0 ? step : n - 1 - step; // alternate the order: no jar always goes first
+                if (pauseMillis > 0) {
+                    Thread.sleep(pauseMillis);
+                }
                 long start = System.nanoTime();
                 forward[j].invoke(models[j], batches[j]);
                 seconds[j][p] = (System.nanoTime() - start) / 1e9;
             }
         }
-        System.out.printf(Locale.ROOT, "%d × %d tokens, %d threads, %d alternating calls per jar; load average %.2f%n",
-                sequences, tokens, threads, pairs,
+        System.out.printf(Locale.ROOT, "%d × %d tokens, %d threads, %d alternating calls per jar, %d ms pause before each; "
+                        + "load average %.2f%n", sequences, tokens, threads, pairs, pauseMillis,
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         for (int j = 0; j < n; j++) {
             double[] sorted = seconds[j].clone();
