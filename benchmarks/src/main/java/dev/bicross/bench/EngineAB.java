@@ -24,6 +24,8 @@ import java.util.Random;
  * java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar dev.bicross.bench.EngineAB \
  *      SEQUENCES TOKENS PAIRS THREADS before-engine.jar after-engine.jar [more.jar …]
  * </pre>
+ * A jar may carry a precision, {@code after-engine.jar@INT8}, for the encoder's linear layers (default FP32); the
+ * same jar may appear twice with different precisions.
  * An engine jar is {@code engine/target/bicross-engine-*.jar} of a build (copy it aside before rebuilding). The
  * model is the default bi-encoder (converted into the cache on first use); token ids are random, every sequence
  * TOKENS long. {@code -Dbicross.ab.pauseMillis=N} sleeps N ms before every timed call, for how a build behaves
@@ -43,7 +45,10 @@ public final class EngineAB {
         int tokens = Integer.parseInt(args[1]);
         int pairs = Integer.parseInt(args[2]);
         int threads = Integer.parseInt(args[3]);
-        List<Path> jars = Arrays.stream(args, 4, args.length).map(Path::of).toList();
+        // "engine.jar" or "engine.jar@INT8": the precision of the encoder's linears (default FP32)
+        List<String> specs = Arrays.asList(args).subList(4, args.length);
+        List<Path> jars = specs.stream().map(a -> Path.of(a.contains("@") ? a.substring(0, a.lastIndexOf('@')) : a))
+                .toList();
         Path modelDir = DefaultModels.biEncoder(); // converted once and cached, as the demo does
         URL self = EngineAB.class.getProtectionDomain().getCodeSource().getLocation();
 
@@ -71,8 +76,13 @@ public final class EngineAB {
             Constructor<?> vectorKernels = loader.loadClass("dev.bicross.engine.kernel.VectorKernels")
                     .getConstructor(int.class);
             Class<?> modelType = loader.loadClass("dev.bicross.engine.bert.BertModel");
-            models[j] = modelType.getMethod("load", Path.class, kernelsType)
-                    .invoke(null, modelDir, vectorKernels.newInstance(threads));
+            String spec = specs.get(j);
+            String precision = spec.contains("@") ? spec.substring(spec.lastIndexOf('@') + 1) : "FP32";
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            Class<Enum> precisionType = (Class<Enum>) loader.loadClass("dev.bicross.engine.kernel.Precision");
+            models[j] = modelType.getMethod("load", Path.class, kernelsType, precisionType)
+                    .invoke(null, modelDir, vectorKernels.newInstance(threads),
+                            Enum.valueOf(precisionType, precision.toUpperCase(Locale.ROOT)));
             Class<?> batchType = loader.loadClass("dev.bicross.engine.bert.PackedBatch");
             batches[j] = batchType.getConstructor(int[].class, int[].class, int[].class)
                     .newInstance(ids, new int[ids.length], offsets);
@@ -109,7 +119,7 @@ public final class EngineAB {
             Arrays.sort(ratios);
             double median = sorted[pairs / 2];
             System.out.printf(Locale.ROOT, "%-40s median %8.3f ms/call, %7.0f tokens/s; speed vs the first: "
-                            + "median %.3f (quartiles %.3f–%.3f)%n", jars.get(j).getFileName(), median * 1e3,
+                            + "median %.3f (quartiles %.3f–%.3f)%n", Path.of(specs.get(j)).getFileName(), median * 1e3,
                     ids.length / median, ratios[pairs / 2], ratios[pairs / 4], ratios[3 * pairs / 4]);
         }
     }

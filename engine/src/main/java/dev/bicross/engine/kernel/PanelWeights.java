@@ -5,10 +5,22 @@ package dev.bicross.engine.kernel;
  * holds, for k = 0 … in−1, the {@code panelWidth} values W[p·panelWidth + c][k] side by side, so the micro-kernel
  * reads one contiguous run per k. Columns past {@code out} in the last panel are zero.
  */
-record PanelWeights(float[] data, int out, int in, int panelWidth) implements PackedWeights {
+record PanelWeights(float[] data, int out, int in, int panelWidth) implements VectorGemm.PanelSource {
 
-    int panels() {
+    @Override
+    public int panels() {
         return (out + panelWidth - 1) / panelWidth;
+    }
+
+    /** The panels are read in place. */
+    @Override
+    public float[] slice(int p, int k0, int kc) {
+        return data;
+    }
+
+    @Override
+    public int sliceOffset(int p, int k0) {
+        return (p * in + k0) * panelWidth;
     }
 
     static PanelWeights pack(float[] weight, int out, int in, int panelWidth) {

@@ -6,7 +6,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * y = epilogue(x·Wᵀ + b) on {@link PanelWeights}, after the GotoBLAS/BLIS loop structure:
+ * y = epilogue(x·Wᵀ + b) on weights cut into panels ({@link PanelSource}: FP32 {@link PanelWeights} in place, or
+ * int8 panels that {@link Int8Gemm} widens slice by slice), after the GotoBLAS/BLIS loop structure:
  * <pre>
  *   for each block of ROW_BLOCK rows and group of panels      (a task; tasks run in parallel)
  *     for each K_BLOCK slice of the inputs
@@ -39,13 +40,33 @@ final class VectorGemm {
         return PanelWeights.pack(weight, out, in, NR);
     }
 
+    /**
+     * Weights as NR-wide panels: panel p holds, for k = 0 … in−1, the NR values W[p·NR + c][k] side by side (columns
+     * past {@code out} zero). The driver asks for one K slice of one panel at a time and runs the micro-kernel on
+     * it for every row tile of the block, so a slice that must be produced (widened from int8) is produced once
+     * per block and then read from L1.
+     */
+    interface PanelSource extends PackedWeights {
+        /** Number of panels: ⌈out / NR⌉. */
+        int panels();
+
+        /**
+         * The array holding panel p's inputs [k0, k0 + kc) as kc runs of NR floats, starting at
+         * {@link #sliceOffset}. May return a per-thread buffer, valid until the next call on the same thread.
+         */
+        float[] slice(int p, int k0, int kc);
+
+        /** Where {@link #slice}'s runs start in the array it returned. */
+        int sliceOffset(int p, int k0);
+    }
+
     /** NR zeros: the accumulators' start value when there is no bias. */
     private static final float[] NO_BIAS = new float[NR];
 
     /** Per thread: one MR × NR tile of results, for the column tail of the last panel. */
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
-    static void linear(WorkerPool pool, float[] x, int rows, PanelWeights w, float[] bias, Epilogue epilogue,
+    static void linear(WorkerPool pool, float[] x, int rows, PanelSource w, float[] bias, Epilogue epilogue,
                        float[] y) {
         if (rows == 0) {
             return;
@@ -68,16 +89,16 @@ final class VectorGemm {
         });
     }
 
-    private static void block(float[] x, int r0, int r1, PanelWeights w, int p0, int p1, float[] bias,
+    private static void block(float[] x, int r0, int r1, PanelSource w, int p0, int p1, float[] bias,
                               Epilogue epilogue, float[] y) {
         int in = w.in();
         int out = w.out();
-        float[] data = w.data();
         for (int k0 = 0; k0 < in; k0 += K_BLOCK) {
             int kc = Math.min(in, k0 + K_BLOCK) - k0;
             boolean first = k0 == 0;
             for (int p = p0; p < p1; p++) {
-                int wOffset = (p * in + k0) * NR;
+                float[] data = w.slice(p, k0, kc);
+                int wOffset = w.sliceOffset(p, k0);
                 int col = p * NR;
                 int width = Math.min(NR, out - col);
                 // the bias is the accumulators' start value, in the first K slice only
