@@ -20,10 +20,10 @@ import java.util.concurrent.Callable;
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *      -cp benchmarks/target/benchmarks.jar dev.bicross.bench.EncoderPairedRun \
- *      [passage-pairs=40] [query-pairs=400] [threads=2] [gap-ms=50]
+ *      [passage-pairs=40] [query-pairs=400] [threads=2] [gap-ms=50] [rerank-pairs=20]
  * </pre>
- * Prints, for the 32 × 128-token passage batches and for the 10-token query: each side's median time per call and
- * tokens/s, and the median and quartiles of the per-pair ratio (ONNX Runtime's time / ours, so above 1 means we
+ * Prints, for the 32 × 128-token passage batches, the 10-token query and {@link CrossEncoderBenchmark}'s
+ * re-ranking of 100 candidates (its own threads setting): each side's median time per call and tokens/s (docs/s), and the median and quartiles of the per-pair ratio (ONNX Runtime's time / ours, so above 1 means we
  * are faster).
  */
 public final class EncoderPairedRun {
@@ -40,15 +40,28 @@ public final class EncoderPairedRun {
         bench.setUp();
         try {
             compare("passages, batches of 32 x 128 tokens", EncoderBenchmark.BATCH * EncoderBenchmark.PASSAGE_TOKENS,
-                    passagePairs, bench::bicrossPassagesIds, bench::ortPassagesIds);
-            compare("query, 1 x 10 tokens", EncoderBenchmark.QUERY_TOKENS, queryPairs,
+                    "tokens", passagePairs, bench::bicrossPassagesIds, bench::ortPassagesIds);
+            compare("query, 1 x 10 tokens", EncoderBenchmark.QUERY_TOKENS, "tokens", queryPairs,
                     bench::bicrossQueryIds, bench::ortQueryIds);
         } finally {
             bench.tearDown();
         }
+        int rerankPairs = args.length > 4 ? Integer.parseInt(args[4]) : 20;
+        if (rerankPairs > 0) {
+            CrossEncoderBenchmark rerank = new CrossEncoderBenchmark();
+            rerank.setUp();
+            try {
+                compare("cross-encoder re-ranking, " + CrossEncoderBenchmark.CANDIDATES + " candidates",
+                        CrossEncoderBenchmark.CANDIDATES, "docs", rerankPairs, rerank::bicrossRerankIds,
+                        rerank::ortRerankIds);
+            } finally {
+                rerank.tearDown();
+            }
+        }
     }
 
-    private static void compare(String what, int tokensPerCall, int pairs, Callable<?> ours, Callable<?> peer)
+    private static void compare(String what, int unitsPerCall, String unit, int pairs, Callable<?> ours,
+                                Callable<?> peer)
             throws Exception {
         if (pairs <= 0) {
             return;
@@ -74,11 +87,11 @@ public final class EncoderPairedRun {
         double oursMedian = quantile(oursNanos, 0.5);
         double peerMedian = quantile(peerNanos, 0.5);
         System.out.printf(Locale.ROOT, "%n%s, %d interleaved pairs, %d ms pause before each call%n", what, pairs, gapMillis);
-        System.out.printf(Locale.ROOT, "  bicross       median %9.3f ms/call  %8.0f tokens/s  (quartiles %.3f-%.3f ms)%n",
-                oursMedian / 1e6, tokensPerCall / (oursMedian / 1e9), quantile(oursNanos, 0.25) / 1e6,
+        System.out.printf(Locale.ROOT, "  bicross       median %9.3f ms/call  %8.1f %s/s  (quartiles %.3f-%.3f ms)%n",
+                oursMedian / 1e6, unitsPerCall / (oursMedian / 1e9), unit, quantile(oursNanos, 0.25) / 1e6,
                 quantile(oursNanos, 0.75) / 1e6);
-        System.out.printf(Locale.ROOT, "  ONNX Runtime  median %9.3f ms/call  %8.0f tokens/s  (quartiles %.3f-%.3f ms)%n",
-                peerMedian / 1e6, tokensPerCall / (peerMedian / 1e9), quantile(peerNanos, 0.25) / 1e6,
+        System.out.printf(Locale.ROOT, "  ONNX Runtime  median %9.3f ms/call  %8.1f %s/s  (quartiles %.3f-%.3f ms)%n",
+                peerMedian / 1e6, unitsPerCall / (peerMedian / 1e9), unit, quantile(peerNanos, 0.25) / 1e6,
                 quantile(peerNanos, 0.75) / 1e6);
         System.out.printf(Locale.ROOT, "  per-pair speed ratio bicross/ORT: median %.3f (quartiles %.3f-%.3f), "
                         + "ours faster in %d of %d pairs; p90 latency ratio %.3f%n",
