@@ -290,6 +290,11 @@ public final class HnswIndex implements VectorIndex {
         return m;
     }
 
+    /** The vector store; package-private so tests can put it in the states a concurrent writer passes through. */
+    VectorStore store() {
+        return store;
+    }
+
     /** {@code efConstruction}. */
     public int efConstruction() {
         return efConstruction;
@@ -843,7 +848,7 @@ public final class HnswIndex implements VectorIndex {
      */
     private boolean preferExact(LongPredicate filter, int ef) {
         VectorStore.Rows rows = store.rows();
-        int count = Math.min(store.nodeCount(), rows.capacity());
+        int count = nodesWithRows(rows);
         int samples = Math.min(count, 256);
         int live = 0;
         int accepted = 0;
@@ -931,7 +936,7 @@ public final class HnswIndex implements VectorIndex {
         try {
             Graph g = graph;
             VectorStore.Rows rows = store.rows();
-            int count = store.nodeCount();
+            int count = nodesWithRows(rows);
             int inserted = 0;
             int topLevel = -1;
             for (int node = 0; node < count; node++) {
@@ -1032,7 +1037,7 @@ public final class HnswIndex implements VectorIndex {
         try {
             Graph g = graph;
             VectorStore.Rows rows = store.rows();
-            int count = store.nodeCount();
+            int count = nodesWithRows(rows);
             Entry top = entry.get();
             boolean[] reached = new boolean[count];
             if (top != null) {
@@ -1065,6 +1070,16 @@ public final class HnswIndex implements VectorIndex {
     }
 
     // ---------------------------------------------------------------- connectivity
+
+    /**
+     * Nodes handed out that also have rows (and graph slots): a writer reserves its nodes before it grows the
+     * store, so in between {@link VectorStore#nodeCount()} can run past the capacity. Such nodes hold nothing
+     * yet (inserting needs the capacity first), so walks over the graph stop below them.
+     */
+    private int nodesWithRows(VectorStore.Rows rows) {
+        return Math.min(store.nodeCount(), rows.capacity());
+    }
+
 
     /**
      * Repairs once the graph has grown by an eighth since the last repair, so that a build made of many small
@@ -1120,7 +1135,7 @@ public final class HnswIndex implements VectorIndex {
         }
         Graph g = graph;
         VectorStore.Rows rows = store.rows();
-        int count = store.nodeCount();
+        int count = nodesWithRows(rows);
         int[] inDegree = new int[count];
         for (int node = 0; node < count; node++) {
             int base = node * stride0;
@@ -1258,7 +1273,7 @@ public final class HnswIndex implements VectorIndex {
     /** Deleted vectors still held as tombstones (they route searches and take memory until {@link #compact}). */
     public int deletedCount() {
         VectorStore.Rows rows = store.rows();
-        int count = Math.min(store.nodeCount(), rows.capacity());
+        int count = nodesWithRows(rows);
         int deleted = 0;
         for (int node = 0; node < count; node++) {
             deleted += rows.state(node) == VectorStore.DELETED ? 1 : 0;
@@ -1293,7 +1308,7 @@ public final class HnswIndex implements VectorIndex {
     private HnswIndex compacted() {
         Graph g = graph;
         VectorStore.Rows rows = store.rows();
-        int count = store.nodeCount();
+        int count = nodesWithRows(rows);
         int dimension = store.dimension;
         int[] renumbered = new int[count];
         int live = 0;

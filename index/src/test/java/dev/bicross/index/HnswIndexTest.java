@@ -229,4 +229,30 @@ class HnswIndexTest {
     void emptyIndexReturnsNothing() {
         assertEquals(List.of(), HnswIndex.create(4, Metric.DOT_PRODUCT).search(new float[] {1, 2, 3, 4}, 3));
     }
+
+    @Test
+    void graphWalksSkipNodesReservedButNotYetGrown() {
+        // A writer reserves its nodes, then grows the store: in between, nodeCount runs past the capacity. The
+        // connectivity repair (run by another writer's addAll) once read links of those nodes and failed with
+        // ArrayIndexOutOfBoundsException (IndexStressTest, 2026-11-27).
+        HnswIndex small = HnswIndex.builder(8, Metric.EUCLIDEAN).m(4).buildThreads(1).build();
+        java.util.Random random = new java.util.Random(5);
+        for (int i = 0; i < 40; i++) {
+            float[] v = new float[8];
+            for (int d = 0; d < 8; d++) {
+                v[d] = random.nextFloat();
+            }
+            small.add(i, v);
+        }
+        int capacity = small.store().rows().capacity();
+        long[] reserved = new long[capacity];
+        for (int i = 0; i < reserved.length; i++) {
+            reserved[i] = 1_000 + i;
+        }
+        small.store().reserve(reserved);
+        assertTrue(small.store().nodeCount() > capacity, "the test must push nodeCount past the capacity");
+        assertEquals(0, small.repairConnectivity());
+        assertEquals(0, small.unreachableCount());
+        assertEquals(5, small.search(new float[8], 5).size());
+    }
 }
