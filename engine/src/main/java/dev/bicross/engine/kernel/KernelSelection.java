@@ -49,7 +49,34 @@ final class KernelSelection {
         };
         LOG.log(Level.INFO, "bicross kernels: {0}", kernels.name()
                 + (kernels instanceof VectorKernels v ? ", " + v.threads() + " threads" : ""));
+        if (kernels instanceof VectorKernels) {
+            String slow = slowCollector(java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                    .map(java.lang.management.GarbageCollectorMXBean::getName).toList());
+            if (slow != null) {
+                LOG.log(Level.WARNING, "bicross kernels: this JVM runs the {0} garbage collector, under which C2 "
+                        + "compiles the GEMM micro-kernel with accumulators spilled to the stack (about 2.3x slower "
+                        + "measured on JDK 25); start the JVM with -XX:+UseG1GC (the default on machines with 2+ "
+                        + "CPUs and 1792+ MB) or -XX:+UseZGC", slow);
+            }
+        }
         return kernels;
+    }
+
+    /**
+     * "Parallel" or "Serial" when the collectors' MXBean names show one of them, else null. Under those two, C2 on
+     * JDK 25 schedules all six broadcasts of the 6 × 2 micro-kernel first and spills five accumulators (seen in the
+     * compiled code); under G1, ZGC and Shenandoah it interleaves them and keeps every accumulator in a register.
+     */
+    static String slowCollector(java.util.List<String> collectorNames) {
+        for (String name : collectorNames) {
+            if (name.startsWith("PS ")) {
+                return "Parallel";
+            }
+            if (name.equals("Copy") || name.equals("MarkSweepCompact")) {
+                return "Serial";
+            }
+        }
+        return null;
     }
 
     private static Kernels vectorOrScalar() {
