@@ -36,12 +36,12 @@ public final class EncoderPairedRun {
         int queryPairs = args.length > 1 ? Integer.parseInt(args[1]) : 400;
         EncoderBenchmark bench = new EncoderBenchmark();
         bench.threads = args.length > 2 ? Integer.parseInt(args[2]) : 2;
-        gapMillis = args.length > 3 ? Integer.parseInt(args[3]) : 50;
+        int gapMillis = args.length > 3 ? Integer.parseInt(args[3]) : 50;
         bench.setUp();
         try {
             compare("passages, batches of 32 x 128 tokens", EncoderBenchmark.BATCH * EncoderBenchmark.PASSAGE_TOKENS,
-                    "tokens", passagePairs, bench::bicrossPassagesIds, bench::ortPassagesIds);
-            compare("query, 1 x 10 tokens", EncoderBenchmark.QUERY_TOKENS, "tokens", queryPairs,
+                    "tokens", passagePairs, gapMillis, bench::bicrossPassagesIds, bench::ortPassagesIds);
+            compare("query, 1 x 10 tokens", EncoderBenchmark.QUERY_TOKENS, "tokens", queryPairs, gapMillis,
                     bench::bicrossQueryIds, bench::ortQueryIds);
         } finally {
             bench.tearDown();
@@ -52,7 +52,7 @@ public final class EncoderPairedRun {
             rerank.setUp();
             try {
                 compare("cross-encoder re-ranking, " + CrossEncoderBenchmark.CANDIDATES + " candidates",
-                        CrossEncoderBenchmark.CANDIDATES, "docs", rerankPairs, rerank::bicrossRerankIds,
+                        CrossEncoderBenchmark.CANDIDATES, "docs", rerankPairs, gapMillis, rerank::bicrossRerankIds,
                         rerank::ortRerankIds);
             } finally {
                 rerank.tearDown();
@@ -60,8 +60,8 @@ public final class EncoderPairedRun {
         }
     }
 
-    private static void compare(String what, int unitsPerCall, String unit, int pairs, Callable<?> ours,
-                                Callable<?> peer)
+    private static void compare(String what, int unitsPerCall, String unit, int pairs, int gapMillis,
+                                Callable<?> ours, Callable<?> peer)
             throws Exception {
         if (pairs <= 0) {
             return;
@@ -76,11 +76,11 @@ public final class EncoderPairedRun {
         double[] ratios = new double[pairs];
         for (int p = 0; p < pairs; p++) {
             if (p % 2 == 0) {
-                oursNanos[p] = time(ours);
-                peerNanos[p] = time(peer);
+                oursNanos[p] = time(ours, gapMillis);
+                peerNanos[p] = time(peer, gapMillis);
             } else {
-                peerNanos[p] = time(peer);
-                oursNanos[p] = time(ours);
+                peerNanos[p] = time(peer, gapMillis);
+                oursNanos[p] = time(ours, gapMillis);
             }
             ratios[p] = peerNanos[p] / oursNanos[p];
         }
@@ -100,9 +100,7 @@ public final class EncoderPairedRun {
                 quantile(peerNanos, 0.9) / quantile(oursNanos, 0.9));
     }
 
-    private static int gapMillis;
-
-    private static double time(Callable<?> call) throws Exception {
+    private static double time(Callable<?> call, int gapMillis) throws Exception {
         Thread.sleep(gapMillis);
         long start = System.nanoTime();
         Object result = call.call();

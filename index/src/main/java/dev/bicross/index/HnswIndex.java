@@ -823,14 +823,7 @@ public final class HnswIndex implements VectorIndex {
         Graph g = graph;
         VectorStore.Rows rows = store.rows();
         Scratch s = scratch.get();
-        int current = top.node();
-        float currentScore = store.score(q, rows, current);
-        for (int lc = top.level(); lc > 0; lc--) {
-            long best = greedy(s, q, current, currentScore, lc, g, rows);
-            current = NodeQueue.node(best);
-            currentScore = NodeQueue.score(best);
-        }
-        s.seed[0] = current;
+        s.seed[0] = descendToLevel0(s, q, top, g, rows);
         searchLayer(s, q, s.seed, 1, ef, 0, g, rows, true, filter);
         while (s.results.size() > k) {
             s.results.pop();
@@ -1203,20 +1196,25 @@ public final class HnswIndex implements VectorIndex {
         placeLink(fallback, orphan, g, rows, inDegree, true);
     }
 
+    /** Greedy descent from the entry point through the upper levels: the node to start the level-0 search from. */
+    private int descendToLevel0(Scratch s, float[] q, Entry top, Graph g, VectorStore.Rows rows) {
+        int current = top.node();
+        float currentScore = store.score(q, rows, current);
+        for (int lc = top.level(); lc > 0; lc--) {
+            long best = greedy(s, q, current, currentScore, lc, g, rows);
+            current = NodeQueue.node(best);
+            currentScore = NodeQueue.score(best);
+        }
+        return current;
+    }
+
     /**
      * A level-0 graph search (beam efConstruction, deleted nodes included) for the vector of {@code node}; leaves
      * the results best first in {@code s.found} and returns their count.
      */
     private int searchForNode(int node, Entry top, Graph g, VectorStore.Rows rows, Scratch s) {
         float[] vector = Arrays.copyOfRange(rows.vectors(), node * store.dimension, (node + 1) * store.dimension);
-        int current = top.node();
-        float currentScore = store.score(vector, rows, current);
-        for (int lc = top.level(); lc > 0; lc--) {
-            long best = greedy(s, vector, current, currentScore, lc, g, rows);
-            current = NodeQueue.node(best);
-            currentScore = NodeQueue.score(best);
-        }
-        s.seed[0] = current;
+        s.seed[0] = descendToLevel0(s, vector, top, g, rows);
         searchLayer(s, vector, s.seed, 1, efConstruction, 0, g, rows, false, null);
         return s.results.drainBestFirst(s.found(efConstruction));
     }

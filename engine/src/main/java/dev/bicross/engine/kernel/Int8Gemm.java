@@ -81,11 +81,6 @@ final class Int8Gemm {
         return new Int8PanelWeights(data, scale, out, in);
     }
 
-    static void linear(WorkerPool pool, float[] x, int rows, Int8PanelWeights w, float[] bias, Epilogue epilogue,
-                       float[] y) {
-        VectorGemm.linear(pool, x, rows, w, bias, epilogue, y);
-    }
-
     private static FloatVector widen(byte[] w, int offset) {
         return (FloatVector) ByteVector.fromArray(B, w, offset).convertShape(VectorOperators.B2F, S, 0);
     }

@@ -59,7 +59,7 @@ public final class VectorKernels implements Kernels {
     public void linear(float[] x, int rows, PackedWeights w, float[] bias, Epilogue epilogue, float[] y) {
         if (w instanceof Int8Gemm.Int8PanelWeights int8) {
             ScalarKernels.checkLinear(x, rows, w, bias, epilogue, y);
-            Int8Gemm.linear(pool, x, rows, int8, bias, epilogue, y);
+            VectorGemm.linear(pool, x, rows, int8, bias, epilogue, y);
             return;
         }
         if (w instanceof Int8DynamicGemm.Int8PairPanelWeights int8) {
