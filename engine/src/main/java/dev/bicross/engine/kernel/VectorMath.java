@@ -44,7 +44,7 @@ final class VectorMath {
             FloatVector v = FloatVector.fromArray(S, a, j).sub(shift);
             FloatVector shifted = v.fma(LOG2E, ROUNDING_MAGIC);
             FloatVector n = shifted.sub(ROUNDING_MAGIC);
-            FloatVector r = n.mul(-LN2_HIGH).add(v); // the product is exact
+            FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HIGH), v); // the product is exact: one rounding
             r = n.fma(FloatVector.broadcast(S, -LN2_LOW), r);
             FloatVector p = r.fma(1f / 5040, 1f / 720);
             p = p.fma(r, FloatVector.broadcast(S, 1f / 120));
@@ -189,7 +189,7 @@ final class VectorMath {
                 // −87.3; beyond, erfc(u) < 2^-126 and the lanes are set to 0 below (NaN fails the comparison)
                 FloatVector shifted = exponent.fma(LOG2E, ROUNDING_MAGIC);
                 FloatVector n = shifted.sub(ROUNDING_MAGIC);
-                FloatVector r = n.mul(-LN2_HIGH).add(exponent);
+                FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HIGH), exponent); // exact product: one rounding
                 r = n.fma(FloatVector.broadcast(S, -LN2_LOW), r);
                 FloatVector e = r.fma(1f / 5040, 1f / 720);
                 e = e.fma(r, FloatVector.broadcast(S, 1f / 120));
