@@ -19,6 +19,8 @@ final class VectorAttention {
     private static final int L = S.length();
     /** Query rows per pass: they share every key and value vector loaded. */
     private static final int ROWS = 6;
+    /** Keys per block of the key transposition: their rows (32 × 64 floats for MiniLM) stay in L1. */
+    private static final int TRANSPOSE_KEYS = 32;
 
     /** Per-thread scratch: [0] transposed keys, [1] scores; grown on demand, never shrunk. */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
@@ -44,14 +46,21 @@ final class VectorAttention {
         }
         float[] keysT = scratch[0]; // (headDim × padded)
         float[] scores = scratch[1]; // (ROWS × padded)
-        // Transposed row by row of keysT: sequential stores, strided loads (strided stores were 10× slower)
-        for (int d = 0; d < headDim; d++) {
-            int from = first * stride + kOffset + d;
-            int to = d * padded;
-            for (int j = 0; j < length; j++) {
-                keysT[to + j] = qkv[from + j * stride];
+        // Transposed in blocks of TRANSPOSE_KEYS keys, row by row of keysT within a block: sequential stores,
+        // strided loads (strided stores were 10× slower) from the block's key rows, which stay in L1 (a whole
+        // head's keys, one cache line per key and d group, did not: 1.4× faster in blocks)
+        for (int j0 = 0; j0 < length; j0 += TRANSPOSE_KEYS) {
+            int j1 = Math.min(length, j0 + TRANSPOSE_KEYS);
+            for (int d = 0; d < headDim; d++) {
+                int from = first * stride + kOffset + d;
+                int to = d * padded;
+                for (int j = j0; j < j1; j++) {
+                    keysT[to + j] = qkv[from + j * stride];
+                }
             }
-            java.util.Arrays.fill(keysT, to + length, to + padded, 0f);
+        }
+        for (int d = 0; d < headDim; d++) {
+            java.util.Arrays.fill(keysT, d * padded + length, (d + 1) * padded, 0f);
         }
         float scale = (float) (1 / Math.sqrt(headDim));
         float[] norms = new float[ROWS]; // 1 / the softmax denominators
