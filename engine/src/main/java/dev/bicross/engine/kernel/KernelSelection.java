@@ -50,33 +50,51 @@ final class KernelSelection {
         LOG.log(Level.INFO, "bicross kernels: {0}", kernels.name()
                 + (kernels instanceof VectorKernels v ? ", " + v.threads() + " threads" : ""));
         if (kernels instanceof VectorKernels) {
-            String slow = slowCollector(java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
-                    .map(java.lang.management.GarbageCollectorMXBean::getName).toList());
-            if (slow != null) {
-                LOG.log(Level.WARNING, "bicross kernels: this JVM runs the {0} garbage collector, under which C2 "
-                        + "compiles the GEMM micro-kernel with accumulators spilled to the stack (about 2.3x slower "
-                        + "measured on JDK 25); start the JVM with -XX:+UseG1GC (the default on machines with 2+ "
-                        + "CPUs and 1792+ MB) or -XX:+UseZGC", slow);
+            String off = stripMiningOff(vmOption("UseCountedLoopSafepoints"), vmOption("LoopStripMiningIter"));
+            if (off != null) {
+                String collectors = String.join(", ", java.lang.management.ManagementFactory
+                        .getGarbageCollectorMXBeans().stream()
+                        .map(java.lang.management.GarbageCollectorMXBean::getName).toList());
+                LOG.log(Level.WARNING, "bicross kernels: loop strip mining is off in this JVM ({0}; the default "
+                        + "under the Parallel and Serial collectors, here: {1}), and C2 then compiles the GEMM "
+                        + "micro-kernel with accumulators spilled to the stack (about 2.3x slower measured on JDK "
+                        + "25). Add -XX:+UseCountedLoopSafepoints -XX:LoopStripMiningIter=1000, or run G1 (the "
+                        + "default on 2+ CPUs and 1792+ MB), ZGC or Shenandoah, which turn it on", off, collectors);
             }
         }
         return kernels;
     }
 
     /**
-     * "Parallel" or "Serial" when the collectors' MXBean names show one of them, else null. Under those two, C2 on
-     * JDK 25 schedules all six broadcasts of the 6 × 2 micro-kernel first and spills five accumulators (seen in the
-     * compiled code); under G1, ZGC and Shenandoah it interleaves them and keeps every accumulator in a register.
+     * The flag that turns C2's loop strip mining off, or null when it is on or the flags are unknown (not HotSpot).
+     * With strip mining on (the default under G1, ZGC and Shenandoah) C2 on JDK 25 interleaves the 6 × 2 GEMM
+     * micro-kernel's broadcasts with its FMAs and keeps all twelve accumulators in registers. With it off (the
+     * default under Parallel and Serial) the same code comes out with all six broadcasts first and five
+     * accumulators spilled to the stack; the two flags below make the compiled kernel identical to G1's (compared
+     * instruction by instruction).
+     *
+     * @param countedLoopSafepoints the value of {@code UseCountedLoopSafepoints}, or null if unknown
+     * @param stripMiningIter the value of {@code LoopStripMiningIter}, or null if unknown
      */
-    static String slowCollector(java.util.List<String> collectorNames) {
-        for (String name : collectorNames) {
-            if (name.startsWith("PS ")) {
-                return "Parallel";
-            }
-            if (name.equals("Copy") || name.equals("MarkSweepCompact")) {
-                return "Serial";
-            }
+    static String stripMiningOff(String countedLoopSafepoints, String stripMiningIter) {
+        if ("false".equals(countedLoopSafepoints)) {
+            return "-XX:-UseCountedLoopSafepoints";
+        }
+        if (stripMiningIter != null && stripMiningIter.trim().matches("0+")) {
+            return "-XX:LoopStripMiningIter=" + stripMiningIter.trim();
         }
         return null;
+    }
+
+    /** A HotSpot VM option's current value, or null on a JVM without it or without jdk.management. */
+    private static String vmOption(String name) {
+        try {
+            var diagnostics = java.lang.management.ManagementFactory
+                    .getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            return diagnostics == null ? null : diagnostics.getVMOption(name).getValue();
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
     }
 
     private static Kernels vectorOrScalar() {

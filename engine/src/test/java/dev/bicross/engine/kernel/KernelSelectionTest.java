@@ -2,23 +2,22 @@ package dev.bicross.engine.kernel;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 class KernelSelectionTest {
 
-    /** The MXBean names JDK 25 reports for each collector (printed by -XX:+Use…GC runs on this machine). */
+    /**
+     * Flag values as HotSpotDiagnosticMXBean reports them under each collector on JDK 25 (G1/ZGC/Shenandoah:
+     * true and 1000; Parallel/Serial: false and 0); unknown flags (another JVM) give no warning.
+     */
     @Test
-    void warnsOnlyForTheCollectorsThatSlowTheGemmDown() {
-        assertEquals("Parallel", KernelSelection.slowCollector(List.of("PS MarkSweep", "PS Scavenge")));
-        assertEquals("Serial", KernelSelection.slowCollector(List.of("Copy", "MarkSweepCompact")));
-        assertNull(KernelSelection.slowCollector(
-                List.of("G1 Young Generation", "G1 Concurrent GC", "G1 Old Generation")));
-        assertNull(KernelSelection.slowCollector(
-                List.of("ZGC Minor Cycles", "ZGC Minor Pauses", "ZGC Major Cycles", "ZGC Major Pauses")));
-        assertNull(KernelSelection.slowCollector(List.of("Shenandoah Pauses", "Shenandoah Cycles")));
-        assertNull(KernelSelection.slowCollector(List.of()));
+    void warnsOnlyWhenLoopStripMiningIsOff() {
+        assertEquals("-XX:-UseCountedLoopSafepoints", KernelSelection.stripMiningOff("false", "0"));
+        assertEquals("-XX:-UseCountedLoopSafepoints", KernelSelection.stripMiningOff("false", "1000"));
+        assertEquals("-XX:LoopStripMiningIter=0", KernelSelection.stripMiningOff("true", "0"));
+        assertNull(KernelSelection.stripMiningOff("true", "1000"));
+        assertNull(KernelSelection.stripMiningOff("true", "1"));
+        assertNull(KernelSelection.stripMiningOff(null, null));
     }
 }
