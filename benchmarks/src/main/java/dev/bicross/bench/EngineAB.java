@@ -52,15 +52,8 @@ public final class EngineAB {
         Path modelDir = DefaultModels.biEncoder(); // converted once and cached, as the demo does
         URL self = EngineAB.class.getProtectionDomain().getCodeSource().getLocation();
 
-        int[] ids = new int[sequences * tokens];
-        Random random = new Random(3);
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = 1000 + random.nextInt(20_000);
-        }
-        int[] offsets = new int[sequences + 1];
-        for (int s = 0; s <= sequences; s++) {
-            offsets[s] = s * tokens;
-        }
+        int[] ids = randomTokenIds(sequences * tokens);
+        int[] offsets = equalLengthOffsets(sequences, tokens);
 
         int n = jars.size();
         Object[] models = new Object[n];
@@ -122,5 +115,24 @@ public final class EngineAB {
                             + "median %.3f (quartiles %.3f–%.3f)%n", Path.of(specs.get(j)).getFileName(), median * 1e3,
                     ids.length / median, ratios[pairs / 2], ratios[pairs / 4], ratios[3 * pairs / 4]);
         }
+    }
+
+    /** Token ids drawn from [1000, 21000) (ordinary WordPiece tokens), seeded: the same batch in every run. */
+    static int[] randomTokenIds(int count) {
+        int[] ids = new int[count];
+        Random random = new Random(3);
+        for (int i = 0; i < count; i++) {
+            ids[i] = 1000 + random.nextInt(20_000);
+        }
+        return ids;
+    }
+
+    /** Sequence offsets of a packed batch of {@code sequences} sequences, each {@code tokens} long. */
+    static int[] equalLengthOffsets(int sequences, int tokens) {
+        int[] offsets = new int[sequences + 1];
+        for (int s = 0; s <= sequences; s++) {
+            offsets[s] = s * tokens;
+        }
+        return offsets;
     }
 }

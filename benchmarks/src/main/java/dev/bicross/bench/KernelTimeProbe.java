@@ -11,7 +11,6 @@ import dev.bicross.engine.kernel.VectorKernels;
 
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeMap;
 
 /**
@@ -91,15 +90,8 @@ public final class KernelTimeProbe {
         Timed many = new Timed(new VectorKernels(threads));
         BertModel modelOne = BertModel.load(DefaultModels.biEncoder(), one);
         BertModel modelMany = BertModel.load(DefaultModels.biEncoder(), many);
-        int[] ids = new int[sequences * tokens];
-        Random random = new Random(3);
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = 1000 + random.nextInt(20_000);
-        }
-        int[] offsets = new int[sequences + 1];
-        for (int s = 0; s <= sequences; s++) {
-            offsets[s] = s * tokens;
-        }
+        int[] ids = EngineAB.randomTokenIds(sequences * tokens);
+        int[] offsets = EngineAB.equalLengthOffsets(sequences, tokens);
         PackedBatch batch = new PackedBatch(ids, new int[ids.length], offsets);
         long totalOne = 0;
         long totalMany = 0;
