@@ -65,6 +65,13 @@ public final class KernelTimeProbe {
         }
 
         @Override
+        public void linearHeadMajor(float[] x, int rows, PackedWeights w, float[] bias, int headDim, float[] y) {
+            long start = System.nanoTime();
+            base.linearHeadMajor(x, rows, w, bias, headDim, y);
+            add("linear " + w.in() + "->" + w.out(), start);
+        }
+
+        @Override
         public void addLayerNorm(float[] x, float[] residual, int rows, int dim, float[] gamma, float[] beta,
                                  float eps) {
             long start = System.nanoTime();

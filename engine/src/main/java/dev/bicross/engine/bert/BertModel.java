@@ -205,8 +205,9 @@ public final class BertModel {
         int tokens = seqOffsets[seqOffsets.length - 1];
         int h = config.hiddenSize();
         float eps = config.layerNormEps();
-        // Self-attention: fused Q, K, V projection, then softmax(QKᵀ/√d)·V within each sequence.
-        kernels.linear(hidden, tokens, layer.qkv(), layer.qkvBias(), Epilogue.NONE, s.qkv);          // (T, 3H)
+        // Self-attention: fused Q, K, V projection (head-major: 3·heads blocks of (T, d)), then softmax(QKᵀ/√d)·V
+        // within each sequence.
+        kernels.linearHeadMajor(hidden, tokens, layer.qkv(), layer.qkvBias(), config.headDim(), s.qkv);
         kernels.attention(s.qkv, seqOffsets, config.numAttentionHeads(), config.headDim(), s.context); // (T, H)
         // attended = LayerNorm(hidden + dense(context))
         kernels.linear(s.context, tokens, layer.attentionOutput(), layer.attentionOutputBias(),

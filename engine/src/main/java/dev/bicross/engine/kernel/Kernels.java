@@ -45,10 +45,21 @@ public interface Kernels {
     void addLayerNorm(float[] x, float[] residual, int rows, int dim, float[] gamma, float[] beta, float eps);
 
     /**
-     * Bidirectional multi-head self-attention over packed sequences. {@code qkv} has one row of
-     * {@code 3 · heads · headDim} per token: the query, then the key, then the value projections (bias included).
+     * y = x · Wᵀ + bias (no activation), stored head-major for {@link #attention}: the {@code out} output columns
+     * fall into blocks of {@code headDim} (for the fused projection: the query, key and value of each head, in
+     * that order), and block b is a contiguous (rows × headDim) matrix at {@code y[b · rows · headDim]}, so
+     * column c of row r is at {@code y[(c / headDim) · rows · headDim + r · headDim + c % headDim]}.
+     * {@code out} must be a multiple of {@code headDim}. Attention then reads each head's keys and values as one
+     * contiguous run instead of a slice of every row.
+     */
+    void linearHeadMajor(float[] x, int rows, PackedWeights w, float[] bias, int headDim, float[] y);
+
+    /**
+     * Bidirectional multi-head self-attention over packed sequences. {@code qkv} is the fused projection of all
+     * {@code tokens = seqOffsets[last]} tokens in the head-major layout of {@link #linearHeadMajor}: 3 · heads
+     * blocks of (tokens × headDim), the queries of heads 0 … heads−1, then their keys, then their values.
      * Each token attends to every token of its own sequence: out = softmax(q·kᵀ / √headDim) · v per head,
-     * written to {@code out} (tokens × heads · headDim) with heads side by side.
+     * written to {@code out} (tokens × heads · headDim, row-major) with heads side by side.
      */
     void attention(float[] qkv, int[] seqOffsets, int heads, int headDim, float[] out);
 }

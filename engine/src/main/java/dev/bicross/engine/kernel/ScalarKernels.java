@@ -71,6 +71,35 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    @Override
+    public void linearHeadMajor(float[] x, int rows, PackedWeights w, float[] bias, int headDim, float[] y) {
+        checkHeadMajor(w, headDim);
+        float[] rowMajor = new float[Math.multiplyExact(rows, w.out())];
+        linear(x, rows, w, bias, Epilogue.NONE, rowMajor);
+        toHeadMajor(rowMajor, rows, w.out(), headDim, y);
+    }
+
+    /** Copies a row-major (rows × out) matrix into the head-major layout of {@link #linearHeadMajor}. */
+    static void toHeadMajor(float[] rowMajor, int rows, int out, int headDim, float[] y) {
+        if (y.length < (long) rows * out) {
+            throw new IllegalArgumentException("linearHeadMajor: y has " + y.length + " values, " + rows
+                    + " rows × " + out + " needed");
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < out; c++) {
+                y[(c / headDim) * rows * headDim + r * headDim + c % headDim] = rowMajor[r * out + c];
+            }
+        }
+    }
+
+    static void checkHeadMajor(PackedWeights w, int headDim) {
+        Objects.requireNonNull(w, "w");
+        if (headDim <= 0 || w.out() % headDim != 0) {
+            throw new IllegalArgumentException("linearHeadMajor: " + w.out()
+                    + " output columns are not a whole number of heads of " + headDim);
+        }
+    }
+
     static float apply(Epilogue epilogue, float z) {
         return switch (epilogue) {
             case NONE -> z;
@@ -110,21 +139,22 @@ public final class ScalarKernels implements Kernels {
     public void attention(float[] qkv, int[] seqOffsets, int heads, int headDim, float[] out) {
         checkAttention(qkv, seqOffsets, heads, headDim, out);
         int hidden = heads * headDim;
-        int stride = 3 * hidden;
+        int tokens = seqOffsets[seqOffsets.length - 1];
+        int block = tokens * headDim; // one head's queries (or keys, or values) of all tokens
         double scale = 1.0 / Math.sqrt(headDim);
         for (int s = 0; s + 1 < seqOffsets.length; s++) {
             int first = seqOffsets[s];
             int length = seqOffsets[s + 1] - first;
             double[] p = new double[length];
             for (int h = 0; h < heads; h++) {
-                int qOff = h * headDim;
-                int kOff = hidden + h * headDim;
-                int vOff = 2 * hidden + h * headDim;
+                int qBase = h * block;
+                int kBase = (heads + h) * block;
+                int vBase = (2 * heads + h) * block;
                 for (int i = 0; i < length; i++) {
-                    int qRow = (first + i) * stride + qOff;
+                    int qRow = qBase + (first + i) * headDim;
                     double max = Double.NEGATIVE_INFINITY;
                     for (int j = 0; j < length; j++) {
-                        int kRow = (first + j) * stride + kOff;
+                        int kRow = kBase + (first + j) * headDim;
                         double dot = 0;
                         for (int d = 0; d < headDim; d++) {
                             dot += (double) qkv[qRow + d] * qkv[kRow + d];
@@ -141,7 +171,7 @@ public final class ScalarKernels implements Kernels {
                     for (int d = 0; d < headDim; d++) {
                         double acc = 0;
                         for (int j = 0; j < length; j++) {
-                            acc += p[j] * qkv[(first + j) * stride + vOff + d];
+                            acc += p[j] * qkv[vBase + (first + j) * headDim + d];
                         }
                         out[outRow + d] = (float) (acc / sum);
                     }

@@ -66,8 +66,23 @@ final class VectorGemm {
     /** Per thread: one MR × NR tile of results, for the column tail of the last panel. */
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
+    /** y = epilogue(x·Wᵀ + b), row-major (rows × out). */
     static void linear(WorkerPool pool, float[] x, int rows, PanelSource w, float[] bias, Epilogue epilogue,
                        float[] y) {
+        linear(pool, x, rows, w, bias, epilogue, y, w.out());
+    }
+
+    /**
+     * y = epilogue(x·Wᵀ + b) stored by groups of {@code groupWidth} output columns, each group a contiguous
+     * (rows × groupWidth) matrix (see {@link Kernels#linearHeadMajor}); groupWidth = out is the row-major layout.
+     * Other widths must be a multiple of NR (a panel never straddles two groups) and take no epilogue.
+     */
+    static void linear(WorkerPool pool, float[] x, int rows, PanelSource w, float[] bias, Epilogue epilogue,
+                       float[] y, int groupWidth) {
+        if (groupWidth != w.out() && (groupWidth % NR != 0 || epilogue != Epilogue.NONE)) {
+            throw new IllegalArgumentException("column groups of " + groupWidth + " need a multiple of " + NR
+                    + " and no epilogue");
+        }
         if (rows == 0) {
             return;
         }
@@ -85,12 +100,12 @@ final class VectorGemm {
             int r0 = (task / groups) * ROW_BLOCK;
             int p0 = (task % groups) * panelsPerGroup;
             block(x, r0, Math.min(rows, r0 + ROW_BLOCK), w, p0, Math.min(panels, p0 + panelsPerGroup),
-                    bias, epilogue, y);
+                    bias, epilogue, y, rows, groupWidth);
         });
     }
 
     private static void block(float[] x, int r0, int r1, PanelSource w, int p0, int p1, float[] bias,
-                              Epilogue epilogue, float[] y) {
+                              Epilogue epilogue, float[] y, int rows, int groupWidth) {
         int in = w.in();
         int out = w.out();
         for (int k0 = 0; k0 < in; k0 += K_BLOCK) {
@@ -101,6 +116,8 @@ final class VectorGemm {
                 int wOffset = w.sliceOffset(p, k0);
                 int col = p * NR;
                 int width = Math.min(NR, out - col);
+                // where row r of this panel starts in y: its group's (rows × groupWidth) matrix, then the row
+                int groupStart = col / groupWidth * rows * groupWidth + col % groupWidth;
                 // the bias is the accumulators' start value, in the first K slice only
                 float[] tileBias = first && bias != null && width < NR
                         ? Arrays.copyOfRange(bias, col, col + NR) : null;
@@ -108,11 +125,11 @@ final class VectorGemm {
                     int valid = Math.min(MR, r1 - r);
                     if (width == NR) {
                         kernel(x, in, r, r1 - 1, k0, data, wOffset, kc, first ? bias : null, col,
-                                y, r * out + col, out, valid, first);
+                                y, groupStart + r * groupWidth, groupWidth, valid, first);
                     } else {
                         float[] tile = TILE.get();
                         kernel(x, in, r, r1 - 1, k0, data, wOffset, kc, tileBias, 0, tile, 0, NR, valid, true);
-                        mergeTail(tile, y, r, valid, col, width, out, first);
+                        mergeTail(tile, y, groupStart + r * groupWidth, groupWidth, valid, width, first);
                     }
                 }
             }
@@ -131,10 +148,11 @@ final class VectorGemm {
      * The MR × 2-vector micro-kernel over kc inputs starting at k0, rows r … r+5 of x (rows past {@code lastRow}
      * read {@code lastRow}): c[i][v] = bias[biasOffset + v·L …] + Σ_k x[r+i][k0+k] · w[wOffset + k·NR + v·L …]
      * (no bias term when {@code bias} is null), then stored to (or, when not {@code first}, added to)
-     * {@code c[cOffset + i·ldc …]} for the {@code valid} rows.
+     * {@code c[cOffset + i·ldc …]} for the {@code valid} rows. {@link VectorAttention} runs its two products on it
+     * too.
      * Vectors never leave this method: C2 keeps them in registers only within one compiled method.
      */
-    private static void kernel(float[] x, int in, int r, int lastRow, int k0, float[] w, int wOffset, int kc,
+    static void kernel(float[] x, int in, int r, int lastRow, int k0, float[] w, int wOffset, int kc,
                                float[] bias, int biasOffset, float[] c, int cOffset, int ldc, int valid,
                                boolean first) {
         int x0 = Math.min(r, lastRow) * in + k0;
@@ -208,11 +226,14 @@ final class VectorGemm {
         v1.intoArray(c, offset + L);
     }
 
-    /** y[r+i][col … col+width) (+)= tile[i] for the valid rows: the last panel when out is not a multiple of NR. */
-    private static void mergeTail(float[] tile, float[] y, int r, int valid, int col, int width, int out,
+    /**
+     * y[yOffset + i·ldc … + width) (+)= tile[i] for the valid rows: the last panel when out is not a multiple of
+     * NR.
+     */
+    private static void mergeTail(float[] tile, float[] y, int yOffset, int ldc, int valid, int width,
                                   boolean first) {
         for (int i = 0; i < valid; i++) {
-            int yRow = (r + i) * out + col;
+            int yRow = yOffset + i * ldc;
             for (int j = 0; j < width; j++) {
                 y[yRow + j] = first ? tile[i * NR + j] : y[yRow + j] + tile[i * NR + j];
             }

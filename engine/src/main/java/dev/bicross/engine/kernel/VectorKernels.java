@@ -76,6 +76,21 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void linearHeadMajor(float[] x, int rows, PackedWeights w, float[] bias, int headDim, float[] y) {
+        ScalarKernels.checkHeadMajor(w, headDim);
+        ScalarKernels.checkLinear(x, rows, w, bias, Epilogue.NONE, y);
+        if (headDim % VectorGemm.NR == 0 && w instanceof VectorGemm.PanelSource panels
+                && (!(w instanceof PanelWeights fp32) || fp32.panelWidth() == VectorGemm.NR)) {
+            VectorGemm.linear(pool, x, rows, panels, bias, Epilogue.NONE, y, headDim); // stored in place
+            return;
+        }
+        // heads that a panel would straddle, or the int8-dynamic path: row-major, then copied
+        float[] rowMajor = new float[Math.multiplyExact(rows, w.out())];
+        linear(x, rows, w, bias, Epilogue.NONE, rowMajor);
+        ScalarKernels.toHeadMajor(rowMajor, rows, w.out(), headDim, y);
+    }
+
+    @Override
     public void addLayerNorm(float[] x, float[] residual, int rows, int dim, float[] gamma, float[] beta,
                              float eps) {
         ScalarKernels.checkLayerNorm(x, residual, rows, dim, gamma, beta, eps);
@@ -144,15 +159,13 @@ public final class VectorKernels implements Kernels {
         if (work < PARALLEL_THRESHOLD * 4L) { // a short query: cheaper than waking a worker
             for (int task = 0; task < sequences * heads; task++) {
                 int s = task / heads;
-                VectorAttention.head(qkv, seqOffsets[s], seqOffsets[s + 1] - seqOffsets[s], task % heads, heads,
-                        headDim, out);
+                VectorAttention.head(qkv, seqOffsets, s, task % heads, heads, headDim, out);
             }
             return;
         }
         pool.run(sequences * heads, task -> {
             int s = task / heads;
-            VectorAttention.head(qkv, seqOffsets[s], seqOffsets[s + 1] - seqOffsets[s], task % heads, heads,
-                    headDim, out);
+            VectorAttention.head(qkv, seqOffsets, s, task % heads, heads, headDim, out);
         });
     }
 }

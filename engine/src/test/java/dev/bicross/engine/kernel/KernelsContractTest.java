@@ -3,6 +3,7 @@ package dev.bicross.engine.kernel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Random;
@@ -82,6 +83,7 @@ class KernelsContractTest {
     void attentionOfOneTokenReturnsItsValue(Kernels kernels) {
         int heads = 2;
         int headDim = 3;
+        // one token: the head-major blocks (q of heads 0 and 1, then k, then v) are one row each
         float[] qkv = {9, 8, 7, 6, 5, 4, /* k */ 1, 2, 3, 4, 5, 6, /* v */ 0.5f, -1, 2, 3, 4, -5};
         float[] out = new float[6];
         kernels.attention(qkv, new int[] {0, 1}, heads, headDim, out);
@@ -93,10 +95,9 @@ class KernelsContractTest {
     void attentionWithEqualKeysAveragesValuesAndStaysInsideItsSequence(Kernels kernels) {
         // 1 head, headDim 2; sequence A = tokens 0..2 (identical keys), sequence B = token 3.
         float[] qkv = {
-                5, 1, /* k */ 1, 1, /* v */ 1, 0,
-                -3, 2, 1, 1, 2, 0,
-                0, 7, 1, 1, 6, 3,
-                1, 1, 100, 100, -1, -1,
+                /* q */ 5, 1, -3, 2, 0, 7, 1, 1,
+                /* k */ 1, 1, 1, 1, 1, 1, 100, 100,
+                /* v */ 1, 0, 2, 0, 6, 3, -1, -1,
         };
         float[] out = new float[8];
         kernels.attention(qkv, new int[] {0, 3, 4}, 1, 2, out);
@@ -113,10 +114,58 @@ class KernelsContractTest {
     void attentionSoftmaxWeightsFollowScores(Kernels kernels) {
         // 1 head, headDim 1, two tokens: scores q·k/1 = {0, ln 3} → weights {1/4, 3/4}
         float ln3 = (float) Math.log(3);
-        float[] qkv = {1, 0, 4, /* token 1 */ 1, ln3, 8};
+        float[] qkv = {/* q */ 1, 1, /* k */ 0, ln3, /* v */ 4, 8};
         float[] out = new float[2];
         kernels.attention(qkv, new int[] {0, 2}, 1, 1, out);
         assertEquals(7f, out[0], 1e-5f);
         assertEquals(7f, out[1], 1e-5f);
+    }
+
+    /**
+     * The head-major projection holds exactly the values of the row-major one, moved: column c of row r at
+     * ((c / headDim)·rows + r)·headDim + c % headDim. Head sizes that are and are not a multiple of the vector
+     * kernels' panel width (16 floats), so both of their paths are covered; the int8 path too.
+     */
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void headMajorLinearIsTheRowMajorOneRearranged(Kernels kernels) {
+        Random random = new Random(5);
+        for (int headDim : new int[] {3, 16, 32}) {
+            for (Precision precision : new Precision[] {Precision.FP32, Precision.INT8}) {
+                int heads = 2;
+                int out = 3 * heads * headDim;
+                int in = 24;
+                int rows = 13;
+                float[] weight = new float[out * in];
+                float[] x = new float[rows * in];
+                float[] bias = new float[out];
+                for (float[] a : new float[][] {weight, x, bias}) {
+                    for (int i = 0; i < a.length; i++) {
+                        a[i] = random.nextFloat() * 2 - 1;
+                    }
+                }
+                PackedWeights w = kernels.pack(weight, out, in, precision);
+                float[] rowMajor = new float[rows * out];
+                kernels.linear(x, rows, w, bias, Epilogue.NONE, rowMajor);
+                float[] headMajor = new float[rows * out];
+                kernels.linearHeadMajor(x, rows, w, bias, headDim, headMajor);
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < out; c++) {
+                        int at = (c / headDim * rows + r) * headDim + c % headDim;
+                        assertEquals(rowMajor[r * out + c], headMajor[at], 0f,
+                                precision + " headDim=" + headDim + " row " + r + " column " + c);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void headMajorLinearRejectsAPartialHead(Kernels kernels) {
+        PackedWeights w = kernels.pack(new float[10 * 4], 10, 4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> kernels.linearHeadMajor(new float[4], 1, w, null, 3, new float[10]));
+        assertTrue(e.getMessage().contains("not a whole number of heads of 3"), e.getMessage());
     }
 }
