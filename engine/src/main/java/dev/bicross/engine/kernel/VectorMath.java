@@ -3,6 +3,7 @@ package dev.bicross.engine.kernel;
 import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -27,25 +28,47 @@ final class VectorMath {
     private static final float ROUNDING_MAGIC = 12582912f;
     private static final float EXP_MIN = -87.33654f; // e^EXP_MIN is the smallest normal float
 
+    /** Per thread: the 2ⁿ factors of {@link #expShiftedInPlace}'s first pass; grown on demand. */
+    private static final ThreadLocal<float[][]> EXP_SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+
     /**
      * a[j] = e^(a[j] − shift) for j in [from, to) (to − from a multiple of the vector length), returning their
      * sum: the softmax numerators. e^v to about 1 ulp, inline: v = n·ln2 + r with |r| ≤ ln2/2 (Cody–Waite, ln2
      * in two parts), e^r by its Taylor polynomial to r⁷/7! (truncation error ≤ 0.35⁸/8! ≈ 5e-9, below float
      * precision), times 2ⁿ built in the exponent bits. Valid for v ≤ 88; results below the smallest normal float
-     * (v &lt; −87.34, −∞ included) are flushed to 0 by one blend instead of clamping the input (Java's min/max
-     * semantics cost four instructions each on AVX2). NaN propagates.
+     * (v &lt; −87.34, −∞ included) are flushed to 0 by setting their 2ⁿ and r to 0 (a blend, instead of clamping
+     * the input: Java's min/max semantics cost four instructions each on AVX2). NaN propagates.
      *
-     * <p>Array in, array out, and the whole computation in this method's loop: C2 keeps vectors in registers only
-     * within one compiled method, and a helper it declines to inline (too big) would box every vector.
+     * <p>Two passes, as {@link #geluInPlace}: the first leaves r in {@code a} and 2ⁿ in a per-thread scratch, the
+     * second evaluates the polynomial. One loop was a chain of ~13 dependent operations per vector, and the core
+     * overlapped too few vectors: two passes made a head of attention 1.09× faster (128 tokens, single core),
+     * bitwise the same (same operations, in the same order). Arrays in, arrays out, and the whole computation in
+     * this method's loops: C2 keeps vectors in registers only within one compiled method, and a helper it
+     * declines to inline (too big) would box every vector.
      */
     static float expShiftedInPlace(float[] a, int from, int to, float shift) {
-        FloatVector sum = FloatVector.zero(S);
+        float[][] holder = EXP_SCRATCH.get();
+        if (holder[0].length < to - from) {
+            holder[0] = new float[to - from];
+        }
+        float[] twoToN = holder[0];
         for (int j = from; j < to; j += L) {
             FloatVector v = FloatVector.fromArray(S, a, j).sub(shift);
             FloatVector shifted = v.fma(LOG2E, ROUNDING_MAGIC);
             FloatVector n = shifted.sub(ROUNDING_MAGIC);
             FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HIGH), v); // the product is exact: one rounding
             r = n.fma(FloatVector.broadcast(S, -LN2_LOW), r);
+            VectorMask<Float> flush = v.lt(EXP_MIN);
+            // 2ⁿ: n sits in the low bits of shifted; n + 127 in the exponent field is the float 2ⁿ
+            ((FloatVector) shifted.reinterpretAsInts()
+                    .sub(Float.floatToRawIntBits(ROUNDING_MAGIC) - 127)
+                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .blend(0f, flush).intoArray(twoToN, j - from);
+            r.blend(0f, flush).intoArray(a, j); // a finite r (e^0 = 1) for the flushed lanes: 1 · 0 = 0
+        }
+        FloatVector sum = FloatVector.zero(S);
+        for (int j = from; j < to; j += L) {
+            FloatVector r = FloatVector.fromArray(S, a, j);
             FloatVector p = r.fma(1f / 5040, 1f / 720);
             p = p.fma(r, FloatVector.broadcast(S, 1f / 120));
             p = p.fma(r, FloatVector.broadcast(S, 1f / 24));
@@ -53,11 +76,7 @@ final class VectorMath {
             p = p.fma(r, FloatVector.broadcast(S, 0.5f));
             p = p.fma(r, ONE);
             p = p.fma(r, ONE);
-            // 2ⁿ: n sits in the low bits of shifted; n + 127 in the exponent field is the float 2ⁿ
-            FloatVector twoToN = (FloatVector) shifted.reinterpretAsInts()
-                    .sub(Float.floatToRawIntBits(ROUNDING_MAGIC) - 127)
-                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector e = p.mul(twoToN).blend(0f, v.lt(EXP_MIN));
+            FloatVector e = p.mul(FloatVector.fromArray(S, twoToN, j - from));
             e.intoArray(a, j);
             sum = sum.add(e);
         }
