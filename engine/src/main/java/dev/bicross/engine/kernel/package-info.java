@@ -1,6 +1,7 @@
 /**
  * The numeric kernels of the encoder: {@link dev.bicross.engine.kernel.Kernels} (linear layers with fused
- * bias + GELU/tanh, residual + layer norm, packed multi-head attention) in two implementations.
+ * bias + GELU/tanh, residual + layer norm, packed multi-head attention on a head-major Q/K/V projection, so that
+ * each head reads contiguous runs) in two implementations.
  *
  * <ul>
  *   <li>{@link dev.bicross.engine.kernel.ScalarKernels}: plain loops, double accumulation; the readable reference,
