@@ -142,12 +142,18 @@ public final class BiEncoder {
 
     private Embedding[] embedBatch(List<Encoding> batch) {
         PackedBatch packed = PackedBatch.of(batch);
-        float[] hidden = model.forward(packed);                                         // (T, H)
         int dim = dimension();
+        // [CLS] pooling needs the first rows only: the model computes its last layer for those alone
+        boolean cls = settings.pooling() == Pooling.CLS;
+        float[] hidden = cls ? model.forwardFirstTokens(packed) : model.forward(packed); // (B, H) or (T, H)
         Embedding[] out = new Embedding[batch.size()];
         for (int s = 0; s < batch.size(); s++) {
             float[] vector = new float[dim];
-            settings.pooling().pool(hidden, packed.seqOffsets()[s], packed.length(s), dim, vector);
+            if (cls) {
+                System.arraycopy(hidden, s * dim, vector, 0, dim);
+            } else {
+                settings.pooling().pool(hidden, packed.seqOffsets()[s], packed.length(s), dim, vector);
+            }
             if (settings.normalize()) {
                 Pooling.l2Normalize(vector);
             }

@@ -1,7 +1,6 @@
 package dev.bicross.engine.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -118,7 +117,7 @@ public final class VectorKernels implements Kernels {
             }
             sums = sums.add(v);
         }
-        float sum = sums.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(sums);
         for (; i < dim; i++) {
             if (residual != null) {
                 x[base + i] += residual[base + i];
@@ -131,7 +130,7 @@ public final class VectorKernels implements Kernels {
             FloatVector d = FloatVector.fromArray(S, x, base + i).sub(mean);
             squares = d.fma(d, squares);
         }
-        float squareSum = squares.reduceLanes(VectorOperators.ADD);
+        float squareSum = VectorMath.sumLanes(squares);
         for (; i < dim; i++) {
             float d = x[base + i] - mean;
             squareSum += d * d;

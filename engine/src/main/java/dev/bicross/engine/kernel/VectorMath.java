@@ -5,6 +5,7 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -80,7 +81,33 @@ final class VectorMath {
             e.intoArray(a, j);
             sum = sum.add(e);
         }
-        return sum.reduceLanes(VectorOperators.ADD);
+        return sumLanes(sum);
+    }
+
+    /** Shuffles i → i + h (mod L) for h = L/2, L/4, …, 1: the steps of {@link #sumLanes}. */
+    private static final VectorShuffle<Float>[] HALVINGS = halvings();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] halvings() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
+        for (int step = 0, h = L / 2; h >= 1; step++, h /= 2) {
+            shuffles[step] = VectorShuffle.iota(S, h, 1, true);
+        }
+        return shuffles;
+    }
+
+    /**
+     * The sum of v's lanes in a fixed order: lane i + lane i + L/2, then halving again (for 8 lanes:
+     * ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7))). {@code reduceLanes(ADD)} may add in any order, and its
+     * JIT intrinsic and its interpreted form do differ, so the same text's embedding changed in the last bit with
+     * the JIT's progress (a whole warm-up later, or on another thread); these vector steps are exact in both.
+     */
+    static float sumLanes(FloatVector v) {
+        for (VectorShuffle<Float> halving : HALVINGS) {
+            v = v.add(v.rearrange(halving));
+        }
+        return v.lane(0);
     }
 
     /*

@@ -3,6 +3,9 @@ package dev.bicross.engine.bert;
 import dev.bicross.engine.ModelFormatException;
 import dev.bicross.engine.TinyBert;
 import dev.bicross.engine.kernel.Kernels;
+import dev.bicross.engine.kernel.Precision;
+import dev.bicross.engine.kernel.ScalarKernels;
+import dev.bicross.engine.kernel.VectorKernels;
 import dev.bicross.engine.safetensors.SafetensorsWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -183,6 +187,38 @@ class BertModelTest {
         }
         System.out.printf("classifier logits: max |diff| = %.3g%n", max);
         assertTrue(max < TOLERANCE, "max |diff| " + max);
+    }
+
+    /**
+     * The [CLS]-only last layer (what classify runs on) gives exactly the first rows of the full forward pass: the
+     * same arithmetic per row, on the scalar and the vector kernels, FP32 and INT8, mixed lengths including a
+     * one-token sequence and one longer than a row block.
+     */
+    @Test
+    void firstTokensAreBitwiseTheFirstRowsOfTheFullPass() throws IOException {
+        TinyBert bert = new TinyBert(9, 32, 2, 64, 2, 40, 80, 2, 3); // head size 16: the in-place head-major path
+        Path dir = bert.write(tmp, "bert.", SafetensorsWriter.Dtype.F32);
+        int[][][] batch = randomBatch(bert, 12, 6, 1, 70, 2, 13);
+        PackedBatch packed = pack(batch[0], batch[1]);
+        int h = bert.hidden;
+        for (Kernels kernels : new Kernels[] {new ScalarKernels(), new VectorKernels(2)}) {
+            for (Precision precision : new Precision[] {Precision.FP32, Precision.INT8}) {
+                BertModel model = BertModel.load(dir, kernels, precision);
+                float[] all = model.forward(packed);
+                float[] first = model.forwardFirstTokens(packed);
+                assertEquals(packed.sequenceCount() * h, first.length);
+                for (int s = 0; s < packed.sequenceCount(); s++) {
+                    float[] expected = Arrays.copyOfRange(all, packed.seqOffsets()[s] * h,
+                            (packed.seqOffsets()[s] + 1) * h);
+                    float[] actual = Arrays.copyOfRange(first, s * h, (s + 1) * h);
+                    assertArrayEquals(expected, actual, 0f, kernels.name() + " " + precision + " sequence " + s);
+                }
+            }
+        }
+        BertModel model = BertModel.load(dir, KERNELS);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> model.forwardFirstTokens(pack(new int[][]{{1, 2}, {}}, new int[][]{{0, 0}, {}})));
+        assertTrue(e.getMessage().contains("sequence 1 is empty"), e.getMessage());
     }
 
     @Test

@@ -291,4 +291,31 @@ class VectorKernelsDifferentialTest {
                     + actual[worstAt] + ", diff " + Math.abs((double) expected[worstAt] - actual[worstAt]));
         }
     }
+
+    /**
+     * sumLanes adds in the documented fixed order (lane i with lane i + L/2, halving again), whatever the JIT has
+     * compiled so far: its result equals that order computed here in scalar code, to the bit, on values whose sum
+     * depends on the order.
+     */
+    @Test
+    void laneSumsFollowTheirFixedOrder() {
+        int lanes = VectorWidth.FLOAT.length();
+        Random random = new Random(17);
+        for (int trial = 0; trial < 10_000; trial++) {
+            float[] v = new float[lanes];
+            for (int i = 0; i < lanes; i++) {
+                v[i] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(8) - 4));
+            }
+            float[] t = v.clone();
+            for (int half = lanes / 2; half >= 1; half /= 2) {
+                for (int i = 0; i < half; i++) {
+                    t[i] += t[i + half];
+                }
+            }
+            float actual = VectorMath.sumLanes(jdk.incubator.vector.FloatVector.fromArray(VectorWidth.FLOAT, v, 0));
+            if (Float.floatToRawIntBits(actual) != Float.floatToRawIntBits(t[0])) {
+                fail("sumLanes of " + java.util.Arrays.toString(v) + ": " + actual + ", expected " + t[0]);
+            }
+        }
+    }
 }
