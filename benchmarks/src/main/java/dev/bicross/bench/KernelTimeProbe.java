@@ -85,6 +85,13 @@ public final class KernelTimeProbe {
             base.attention(qkv, seqOffsets, heads, headDim, out);
             add("attention", start);
         }
+
+        @Override
+        public void attentionFirstTokens(float[] qkv, int[] seqOffsets, int heads, int headDim, float[] out) {
+            long start = System.nanoTime();
+            base.attentionFirstTokens(qkv, seqOffsets, heads, headDim, out);
+            add("attention", start);
+        }
     }
 
     public static void main(String[] args) throws Exception {

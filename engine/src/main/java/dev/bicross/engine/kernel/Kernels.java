@@ -62,4 +62,12 @@ public interface Kernels {
      * written to {@code out} (tokens × heads · headDim, row-major) with heads side by side.
      */
     void attention(float[] qkv, int[] seqOffsets, int heads, int headDim, float[] out);
+
+    /**
+     * {@link #attention} for the first token of each sequence only (a [CLS]-only last layer): every token still
+     * serves as a key and a value, and row s of {@code out} (sequences × heads · headDim) is the attention output
+     * of sequence s's first token, bitwise the row {@code seqOffsets[s]} of {@link #attention}. Sequences must
+     * not be empty.
+     */
+    void attentionFirstTokens(float[] qkv, int[] seqOffsets, int heads, int headDim, float[] out);
 }

@@ -138,6 +138,18 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void attention(float[] qkv, int[] seqOffsets, int heads, int headDim, float[] out) {
         checkAttention(qkv, seqOffsets, heads, headDim, out);
+        attention(qkv, seqOffsets, heads, headDim, out, false);
+    }
+
+    @Override
+    public void attentionFirstTokens(float[] qkv, int[] seqOffsets, int heads, int headDim, float[] out) {
+        checkAttentionFirstTokens(qkv, seqOffsets, heads, headDim, out);
+        attention(qkv, seqOffsets, heads, headDim, out, true);
+    }
+
+    /** Attention of every token, or ({@code firstOnly}) of each sequence's first token into row s of out. */
+    private static void attention(float[] qkv, int[] seqOffsets, int heads, int headDim, float[] out,
+                                  boolean firstOnly) {
         int hidden = heads * headDim;
         int tokens = seqOffsets[seqOffsets.length - 1];
         int block = tokens * headDim; // one head's queries (or keys, or values) of all tokens
@@ -150,7 +162,7 @@ public final class ScalarKernels implements Kernels {
                 int qBase = h * block;
                 int kBase = (heads + h) * block;
                 int vBase = (2 * heads + h) * block;
-                for (int i = 0; i < length; i++) {
+                for (int i = 0; i < (firstOnly ? Math.min(1, length) : length); i++) {
                     int qRow = qBase + (first + i) * headDim;
                     double max = Double.NEGATIVE_INFINITY;
                     for (int j = 0; j < length; j++) {
@@ -167,7 +179,7 @@ public final class ScalarKernels implements Kernels {
                         p[j] = Math.exp(p[j] - max); // shifted by the row max: no overflow, same softmax
                         sum += p[j];
                     }
-                    int outRow = (first + i) * hidden + h * headDim;
+                    int outRow = (firstOnly ? s : first + i) * hidden + h * headDim;
                     for (int d = 0; d < headDim; d++) {
                         double acc = 0;
                         for (int j = 0; j < length; j++) {
@@ -304,10 +316,36 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    static void checkAttentionFirstTokens(float[] qkv, int[] seqOffsets, int heads, int headDim, float[] out) {
+        Objects.requireNonNull(out, "out");
+        checkAttentionInputs(qkv, seqOffsets, heads, headDim);
+        for (int s = 0; s + 1 < seqOffsets.length; s++) {
+            if (seqOffsets[s + 1] == seqOffsets[s]) {
+                throw new IllegalArgumentException("attentionFirstTokens: sequence " + s
+                        + " is empty: it has no first token");
+            }
+        }
+        long rows = seqOffsets.length - 1;
+        if (out.length < rows * heads * headDim) {
+            throw new IllegalArgumentException("attentionFirstTokens: out has " + out.length + " values, " + rows
+                    + " sequences × " + (long) heads * headDim + " needed");
+        }
+    }
+
     static void checkAttention(float[] qkv, int[] seqOffsets, int heads, int headDim, float[] out) {
+        Objects.requireNonNull(out, "out");
+        checkAttentionInputs(qkv, seqOffsets, heads, headDim);
+        long tokens = seqOffsets[seqOffsets.length - 1];
+        long hidden = (long) heads * headDim;
+        if (out.length < tokens * hidden) {
+            throw new IllegalArgumentException("attention: out has " + out.length + " values, " + tokens
+                    + " tokens × " + hidden + " needed");
+        }
+    }
+
+    private static void checkAttentionInputs(float[] qkv, int[] seqOffsets, int heads, int headDim) {
         Objects.requireNonNull(qkv, "qkv");
         Objects.requireNonNull(seqOffsets, "seqOffsets");
-        Objects.requireNonNull(out, "out");
         if (heads <= 0 || headDim <= 0) {
             throw new IllegalArgumentException("attention: heads and headDim must be positive, got " + heads
                     + " and " + headDim);
@@ -326,10 +364,6 @@ public final class ScalarKernels implements Kernels {
         if (qkv.length < tokens * 3 * hidden) {
             throw new IllegalArgumentException("attention: qkv has " + qkv.length + " values, " + tokens
                     + " tokens × 3·" + hidden + " needed");
-        }
-        if (out.length < tokens * hidden) {
-            throw new IllegalArgumentException("attention: out has " + out.length + " values, " + tokens
-                    + " tokens × " + hidden + " needed");
         }
     }
 }

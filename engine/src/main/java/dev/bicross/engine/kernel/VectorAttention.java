@@ -40,8 +40,12 @@ final class VectorAttention {
         return buffers[index];
     }
 
-    /** Head h of sequence s: out rows of the sequence, columns h·headDim … (h+1)·headDim. */
-    static void head(float[] qkv, int[] seqOffsets, int s, int h, int heads, int headDim, float[] out) {
+    /**
+     * Head h of sequence s into columns h·headDim … (h+1)·headDim of out: the sequence's rows, or with
+     * {@code firstOnly} its first token's query alone, into row s.
+     */
+    static void head(float[] qkv, int[] seqOffsets, int s, int h, int heads, int headDim, float[] out,
+                     boolean firstOnly) {
         int first = seqOffsets[s];
         int length = seqOffsets[s + 1] - first;
         if (length == 0) {
@@ -65,9 +69,10 @@ final class VectorAttention {
 
         float scale = (float) (1 / Math.sqrt(headDim));
         float[] norms = new float[MR]; // 1 / the softmax denominators
-        int lastQuery = first + length - 1;
-        for (int i = 0; i < length; i += MR) {
-            int valid = Math.min(MR, length - i);
+        int queryCount = firstOnly ? 1 : length;
+        int lastQuery = first + queryCount - 1;
+        for (int i = 0; i < queryCount; i += MR) {
+            int valid = Math.min(MR, queryCount - i);
             // raw q·k for MR query rows (past the end the last row repeats: computed, not stored)
             for (int panel = 0; panel < keyPanels; panel++) {
                 VectorGemm.kernel(qkv, headDim, first + i, lastQuery, queries, keysP, panel * headDim * NR,
@@ -76,7 +81,7 @@ final class VectorAttention {
             for (int row = 0; row < valid; row++) {
                 norms[row] = 1f / softmaxNumerators(scores, row * padded, length, padded, scale);
             }
-            int outRow = (first + i) * hidden + h * headDim;
+            int outRow = (firstOnly ? s : first + i) * hidden + h * headDim;
             for (int panel = 0; panel < valuePanels; panel++) {
                 int col = panel * NR;
                 int width = Math.min(NR, headDim - col);

@@ -149,22 +149,30 @@ public final class VectorKernels implements Kernels {
     @Override
     public void attention(float[] qkv, int[] seqOffsets, int heads, int headDim, float[] out) {
         ScalarKernels.checkAttention(qkv, seqOffsets, heads, headDim, out);
+        attention(qkv, seqOffsets, heads, headDim, out, false);
+    }
+
+    @Override
+    public void attentionFirstTokens(float[] qkv, int[] seqOffsets, int heads, int headDim, float[] out) {
+        ScalarKernels.checkAttentionFirstTokens(qkv, seqOffsets, heads, headDim, out);
+        attention(qkv, seqOffsets, heads, headDim, out, true);
+    }
+
+    private void attention(float[] qkv, int[] seqOffsets, int heads, int headDim, float[] out, boolean firstOnly) {
         int sequences = seqOffsets.length - 1;
         long work = 0; // multiply-adds of the scores and the weighted values
         for (int s = 0; s < sequences; s++) {
             long length = seqOffsets[s + 1] - seqOffsets[s];
-            work += 2 * length * length * heads * headDim;
+            work += 2 * (firstOnly ? 1 : length) * length * heads * headDim;
         }
         if (work < PARALLEL_THRESHOLD * 4L) { // a short query: cheaper than waking a worker
             for (int task = 0; task < sequences * heads; task++) {
-                int s = task / heads;
-                VectorAttention.head(qkv, seqOffsets, s, task % heads, heads, headDim, out);
+                VectorAttention.head(qkv, seqOffsets, task / heads, task % heads, heads, headDim, out, firstOnly);
             }
             return;
         }
-        pool.run(sequences * heads, task -> {
-            int s = task / heads;
-            VectorAttention.head(qkv, seqOffsets, s, task % heads, heads, headDim, out);
-        });
+        pool.run(sequences * heads,
+                task -> VectorAttention.head(qkv, seqOffsets, task / heads, task % heads, heads, headDim, out,
+                        firstOnly));
     }
 }

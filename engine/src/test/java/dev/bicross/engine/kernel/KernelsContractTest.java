@@ -122,6 +122,40 @@ class KernelsContractTest {
     }
 
     /**
+     * Attention of the first tokens alone is bitwise the first rows of the full attention: mixed lengths (1 to 70
+     * tokens, across the vector kernels' tiles of six queries and panels of 16 keys), head sizes on and off the
+     * panel width. An empty sequence, which has no first token, is refused.
+     */
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void attentionOfFirstTokensIsTheFirstRowsOfTheFullOne(Kernels kernels) {
+        Random random = new Random(8);
+        int[] seqOffsets = {0, 1, 8, 78, 95};
+        int tokens = seqOffsets[seqOffsets.length - 1];
+        for (int headDim : new int[] {7, 16, 32}) {
+            int heads = 3;
+            int hidden = heads * headDim;
+            float[] qkv = new float[tokens * 3 * hidden];
+            for (int i = 0; i < qkv.length; i++) {
+                qkv[i] = random.nextFloat() * 6 - 3;
+            }
+            float[] all = new float[tokens * hidden];
+            kernels.attention(qkv, seqOffsets, heads, headDim, all);
+            float[] first = new float[(seqOffsets.length - 1) * hidden];
+            kernels.attentionFirstTokens(qkv, seqOffsets, heads, headDim, first);
+            for (int s = 0; s + 1 < seqOffsets.length; s++) {
+                for (int c = 0; c < hidden; c++) {
+                    assertEquals(all[seqOffsets[s] * hidden + c], first[s * hidden + c], 0f,
+                            "headDim " + headDim + " sequence " + s + " column " + c);
+                }
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> kernels.attentionFirstTokens(new float[6], new int[] {0, 1, 1}, 1, 2, new float[4]));
+        assertTrue(e.getMessage().contains("sequence 1 is empty"), e.getMessage());
+    }
+
+    /**
      * The head-major projection holds exactly the values of the row-major one, moved: column c of row r at
      * ((c / headDim)·rows + r)·headDim + c % headDim. Head sizes that are and are not a multiple of the vector
      * kernels' panel width (16 floats), so both of their paths are covered; the int8 path too.
