@@ -159,9 +159,9 @@ public final class BertModel {
      * {@code batch.seqOffsets()[s]} of {@link #forward}, for a fraction of its work. Every token of the layers
      * below feeds the last layer's keys and values, but nothing after the last layer's attention mixes tokens, so
      * its attention (as queries), attention output, feed-forward and layer norms run on these B rows only:
-     * three quarters of one layer's multiply-adds saved. Re-ranking 100 pairs of 129 tokens on the six-layer MiniLM went from 0.98× to 1.20×
-     * ONNX Runtime's speed (paired runs, 2 threads). Each row's arithmetic is the same as in {@link #forward}, so
-     * the result is too.
+     * three quarters of one layer's multiply-adds saved. Re-ranking 100 pairs of 129 tokens on the six-layer
+     * MiniLM went from 0.98× to 1.16–1.20× ONNX Runtime's speed (paired runs, 2 threads). Each row's arithmetic is
+     * the same as in {@link #forward}, so the result is too.
      *
      * @throws IllegalArgumentException if a sequence is empty (it has no first token), or as {@link #forward}
      */
@@ -212,7 +212,8 @@ public final class BertModel {
     }
 
     /**
-     * Sequence-classification logits (B, labels): classifier(tanh(pooler([CLS]))) on top of {@link #forward}.
+     * Sequence-classification logits (B, labels): classifier(tanh(pooler([CLS]))) on top of
+     * {@link #forwardFirstTokens}.
      *
      * @throws IllegalStateException if the checkpoint has no classification head
      */
