@@ -104,7 +104,7 @@ public final class ScalarKernels implements Kernels {
         return switch (epilogue) {
             case NONE -> z;
             case GELU -> gelu(z);
-            case TANH -> (float) Math.tanh(z);
+            case TANH -> (float) StrictMath.tanh(z); // as the vector kernels: the same bits everywhere
         };
     }
 

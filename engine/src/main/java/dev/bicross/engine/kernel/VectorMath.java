@@ -9,9 +9,9 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Element-wise functions on float vectors: exp, GELU (exact erf form), tanh. Their scalar twins are in
- * {@link ScalarKernels} and {@link Math}; {@code VectorKernelsDifferentialTest} diffs them. tanh uses the JDK's
- * vector math (only the pooler needs it, one row per sequence).
+ * Element-wise functions on float vectors: exp, GELU (exact erf form), and tanh (scalar, StrictMath: only the
+ * pooler needs it, one row per sequence). Their scalar twins are in {@link ScalarKernels} and {@link Math};
+ * {@code VectorKernelsDifferentialTest} diffs them.
  */
 final class VectorMath {
 
@@ -167,15 +167,15 @@ final class VectorMath {
         }
     }
 
+    /**
+     * tanh in scalar code through {@code StrictMath}: only the cross-encoder's pooler uses it (one row per
+     * sequence), and the JDK's vector tanh differs between its compiled and interpreted forms in the last bit,
+     * which made the same pair's logit depend on the JIT's progress. StrictMath gives the same bits everywhere,
+     * and the same as the scalar twin.
+     */
     private static void tanhInPlace(float[] a, int from, int to) {
-        int i = from;
-        for (; i + L <= to; i += L) {
-            FloatVector.fromArray(S, a, i).lanewise(VectorOperators.TANH).intoArray(a, i);
-        }
-        if (i < to) {
-            float[] tail = Arrays.copyOfRange(a, i, i + L); // zero-padded past the array's end
-            FloatVector.fromArray(S, tail, 0).lanewise(VectorOperators.TANH).intoArray(tail, 0);
-            System.arraycopy(tail, 0, a, i, to - i);
+        for (int i = from; i < to; i++) {
+            a[i] = (float) StrictMath.tanh(a[i]);
         }
     }
 
