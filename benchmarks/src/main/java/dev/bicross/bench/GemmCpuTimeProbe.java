@@ -20,7 +20,8 @@ import java.util.Random;
  * {@link GemmBenchmark} gives wall-clock figures and the 2-thread scaling when the machine is quiet.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
- * dev.bicross.bench.GemmCpuTimeProbe [rows=4096] [reps=15]}
+ * dev.bicross.bench.GemmCpuTimeProbe [rows=4096] [reps=15]}; {@code -Dshapes=384x1536,384x1536+GELU} picks
+ * the shapes (IN x OUT, "+GELU" for the activation epilogue).
  */
 public final class GemmCpuTimeProbe {
 
@@ -58,7 +59,8 @@ public final class GemmCpuTimeProbe {
         }
     }
 
-    private static final String[] SHAPES = {"384x384", "384x1152", "384x1536+GELU", "1536x384"};
+    private static final String[] SHAPES =
+            System.getProperty("shapes", "384x384,384x1152,384x1536+GELU,1536x384").split(",");
     private static float sink;
 
     /** {median GEMM GFLOP/s, median peak GFLOP/s, median ratio, its lower and upper quartile}. */
