@@ -71,9 +71,13 @@ final class CpuAffinity {
     }
 
     private static boolean wanted() {
+        return requested() && CpuAffinity.class.getModule().isNativeAccessEnabled();
+    }
+
+    /** Linux, and not turned off with {@code -Dbicross.affinity=false}. */
+    private static boolean requested() {
         return Boolean.parseBoolean(System.getProperty("bicross.affinity", "true"))
-                && System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")
-                && CpuAffinity.class.getModule().isNativeAccessEnabled();
+                && System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux");
     }
 
     private static int bitCount(long[] words) {
@@ -90,6 +94,14 @@ final class CpuAffinity {
             int rc = (int) getAffinity.invokeExact(0, MASK_BYTES, mask);
             return rc == 0 ? mask.toArray(ValueLayout.JAVA_LONG) : null;
         }
+    }
+
+    /**
+     * Whether affinity is wanted (Linux, not turned off) but unavailable only because native access is not
+     * enabled for this code.
+     */
+    static boolean missingNativeAccess() {
+        return requested() && !CpuAffinity.class.getModule().isNativeAccessEnabled();
     }
 
     /** Whether this JVM can keep workers off their caller's core. */

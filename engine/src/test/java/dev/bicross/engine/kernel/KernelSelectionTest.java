@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class KernelSelectionTest {
 
@@ -19,5 +20,13 @@ class KernelSelectionTest {
         assertNull(KernelSelection.stripMiningOff("true", "1000"));
         assertNull(KernelSelection.stripMiningOff("true", "1"));
         assertNull(KernelSelection.stripMiningOff(null, null));
+    }
+
+    /** The startup line asks for native access only when several threads would run without affinity for lack of it. */
+    @Test
+    void asksForNativeAccessOnlyWhenItMatters() {
+        assertTrue(KernelSelection.affinityNote(2, true).contains("--enable-native-access=ALL-UNNAMED"));
+        assertEquals("", KernelSelection.affinityNote(1, true));
+        assertEquals("", KernelSelection.affinityNote(2, false));
     }
 }
