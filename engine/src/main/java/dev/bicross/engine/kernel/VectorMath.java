@@ -111,13 +111,14 @@ final class VectorMath {
     }
 
     /*
-     * GELU(z) = 0.5·z·(1 + erf(z/√2)) = 0.5·z·erfc(−z/√2). With u = |z|/√2 this is 0.5·z·erfc(u) for z < 0 and
-     * 0.5·z·(2 − erfc(u)) for z ≥ 0: no cancellation on either side. erfc(u) = e^(−u² + C(u)), C(u) = ln(erfc(u)·e^(u²))
-     * a smooth function (0 at u = 0, about −ln(u·√π) for large u) that a degree-11 polynomial we fitted (weighted
-     * least squares towards minimax, in double: engine/src/test/scripts/fit-gelu.py) follows to 9.3e-8 on
-     * u ∈ [0, 4.6]. −u² = −z²/2 enters the exponent exactly, inside one FMA, so only the rounding of u in C's
-     * argument (C' is at most 1.13) and the exponent's own rounding remain. Beyond u = 4.6 (|z| > 6.5) GELU is z for
-     * z > 0 (2 − erfc rounds to 2) and below 1e-9 in magnitude for z < 0, where it is set to 0.
+     * GELU(z) = 0.5·z·(1 + erf(z/√2)) = 0.5·z·erfc(−z/√2). With u = |z|/√2 this is 0.5·z·erfc(u) for z < 0
+     * and 0.5·z·(2 − erfc(u)) for z ≥ 0: no cancellation on either side. erfc(u) = e^(−u² + C(u)), with
+     * C(u) = ln(erfc(u)·e^(u²)) a smooth function (0 at u = 0, about −ln(u·√π) for large u) that a degree-11
+     * polynomial we fitted (weighted least squares towards minimax, in double: engine/src/test/scripts/fit-gelu.py)
+     * follows to 9.3e-8 on u ∈ [0, 4.6]. The term −u² = −z²/2 enters the exponent exactly, inside one FMA, so only
+     * the rounding of u in C's argument (C' is at most 1.13) and the exponent's own rounding remain. Beyond u = 4.6
+     * (|z| > 6.5) GELU is z for z > 0 (2 − erfc rounds to 2) and below 1e-9 in magnitude for z < 0, where it is
+     * set to 0.
      */
     private static final float C0 = 9.266822953435394e-08f;
     private static final float C1 = -1.128384978873573f;

@@ -167,8 +167,8 @@ class VectorKernelsDifferentialTest {
     /**
      * Vector GELU (float fit of ln erfc) against the double-precision scalar one on a dense grid over [−10, 10]:
      * relative 6e-7 for z ≥ −3, where |GELU| ≥ 0.004 (observed worst ≈ 4.9e-7, from the exponent's rounding); further
-     * left, where GELU falls from 0.004 to 1e-23, 2e-9 absolute plus 2e-6 relative (the same rounding on an exponent
-     * up to −24, then 0 below z = −6.5). Also the special values: NaN, ±∞, ±0.
+     * left, where GELU falls from 0.004 to 1e-23, 2e-9 absolute plus 2e-6 relative (the same rounding on an exponent up
+     * to −24, then 0 below z = −6.5). Also the special values: NaN, ±∞, ±0.
      */
     @Test
     void geluMatchesScalar() {
