@@ -21,8 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
  * FMAs: 12 accumulators + 2 operands + 1 broadcast = 15 of the 16 ymm registers, and 8 loads per 12 FMAs where the
  * earlier 8 × 1 tile needed 9 per 8 (load-bound on Zen 3's two 256-bit load ports). x is not packed: the six row
  * streams are read in place (the packed copy cost ~9% and bought nothing once the tile reads 6 sequential rows).
- * Partial sums of earlier K slices live in y. Row tails repeat the last valid row (computed, not stored); column
- * tails are zero in the panel and cut off when storing.
+ * Partial sums of earlier K slices live in y. A row tail of at most four rows runs on a 4 × 2 tile (a 10-token query
+ * is 6 + 4 rows, not 6 + 6); a tile's rows past the last valid one repeat it (computed, not stored). Column tails
+ * are zero in the panel and cut off when storing.
  */
 final class VectorGemm {
 
@@ -145,16 +146,26 @@ final class VectorGemm {
     }
 
     /**
-     * The MR × 2-vector micro-kernel over kc inputs starting at k0, rows r … r+5 of x (rows past {@code lastRow}
-     * read {@code lastRow}): c[i][v] = bias[biasOffset + v·L …] + Σ_k x[r+i][k0+k] · w[wOffset + k·NR + v·L …]
-     * (no bias term when {@code bias} is null), then stored to (or, when not {@code first}, added to)
-     * {@code c[cOffset + i·ldc …]} for the {@code valid} rows. {@link VectorAttention} runs its two products on it
-     * too.
-     * Vectors never leave this method: C2 keeps them in registers only within one compiled method.
+     * The micro-kernel over kc inputs starting at k0, rows r … r+valid−1 of x (rows past {@code lastRow} read
+     * {@code lastRow}): c[i][v] = bias[biasOffset + v·L …] + Σ_k x[r+i][k0+k] · w[wOffset + k·NR + v·L …] (no bias
+     * term when {@code bias} is null), then stored to (or, when not {@code first}, added to)
+     * {@code c[cOffset + i·ldc …]} for the {@code valid} (≤ MR) rows. {@link VectorAttention} runs its two products
+     * on it too. The MR × 2-vector tile, or the 4 × 2 one for up to four rows: two methods, because vectors never
+     * leave a method (C2 keeps them in registers only within one compiled method).
      */
     static void kernel(float[] x, int in, int r, int lastRow, int k0, float[] w, int wOffset, int kc,
-                               float[] bias, int biasOffset, float[] c, int cOffset, int ldc, int valid,
-                               boolean first) {
+                       float[] bias, int biasOffset, float[] c, int cOffset, int ldc, int valid, boolean first) {
+        if (valid <= SHORT_MR) {
+            shortKernel(x, in, r, lastRow, k0, w, wOffset, kc, bias, biasOffset, c, cOffset, ldc, valid, first);
+        } else {
+            fullKernel(x, in, r, lastRow, k0, w, wOffset, kc, bias, biasOffset, c, cOffset, ldc, valid, first);
+        }
+    }
+
+    /** The MR-row micro-kernel of {@link #kernel}. */
+    private static void fullKernel(float[] x, int in, int r, int lastRow, int k0, float[] w, int wOffset, int kc,
+                                   float[] bias, int biasOffset, float[] c, int cOffset, int ldc, int valid,
+                                   boolean first) {
         int x0 = Math.min(r, lastRow) * in + k0;
         int x1 = Math.min(r + 1, lastRow) * in + k0;
         int x2 = Math.min(r + 2, lastRow) * in + k0;
@@ -214,6 +225,60 @@ final class VectorGemm {
         }
         if (valid > 5) {
             store(c50, c51, c, cOffset + 5 * ldc, first);
+        }
+    }
+
+    /** Rows a row tail of at most this many runs on {@link #shortKernel} instead of the full MR-row tile. */
+    static final int SHORT_MR = 4;
+
+    /**
+     * {@link #kernel} for a tail of at most {@link #SHORT_MR} valid rows (a 10-token query's second tile, the last
+     * query rows of an attention head): four rows × 2 vectors, so a tail of four computes four rows, not six.
+     * Same sums in the same order per row as the full tile, so the results are the same to the bit.
+     */
+    private static void shortKernel(float[] x, int in, int r, int lastRow, int k0, float[] w, int wOffset, int kc,
+                                    float[] bias, int biasOffset, float[] c, int cOffset, int ldc, int valid,
+                                    boolean first) {
+        int x0 = Math.min(r, lastRow) * in + k0;
+        int x1 = Math.min(r + 1, lastRow) * in + k0;
+        int x2 = Math.min(r + 2, lastRow) * in + k0;
+        int x3 = Math.min(r + 3, lastRow) * in + k0;
+        float[] start = bias == null ? NO_BIAS : bias;
+        int startOffset = bias == null ? 0 : biasOffset;
+        FloatVector c00 = FloatVector.fromArray(S, start, startOffset);
+        FloatVector c01 = FloatVector.fromArray(S, start, startOffset + L);
+        FloatVector c10 = c00;
+        FloatVector c11 = c01;
+        FloatVector c20 = c00;
+        FloatVector c21 = c01;
+        FloatVector c30 = c00;
+        FloatVector c31 = c01;
+        for (int k = 0; k < kc; k++) {
+            int wk = wOffset + k * NR;
+            FloatVector b0 = FloatVector.fromArray(S, w, wk);
+            FloatVector b1 = FloatVector.fromArray(S, w, wk + L);
+            FloatVector a = FloatVector.broadcast(S, x[x0 + k]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, x[x1 + k]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, x[x2 + k]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, x[x3 + k]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+        }
+        store(c00, c01, c, cOffset, first);
+        if (valid > 1) {
+            store(c10, c11, c, cOffset + ldc, first);
+        }
+        if (valid > 2) {
+            store(c20, c21, c, cOffset + 2 * ldc, first);
+        }
+        if (valid > 3) {
+            store(c30, c31, c, cOffset + 3 * ldc, first);
         }
     }
 
