@@ -15,7 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  *         for each tile of MR rows: micro-kernel, straight from the rows of x (L2-resident)
  *   after the last K slice: the activation, one pass per row over the block's columns (L2-resident)
  * </pre>
- * The bias is not a pass of its own: it is the accumulators' start value in the first K slice.
+ * The bias is not a pass of its own: it is the accumulators' start value in the first K slice; later slices start
+ * from the partial sums in y.
  * The micro-kernel is MR = 6 rows × 2 vectors (the shape of BLIS's Haswell/Zen kernel): per k it loads the two
  * panel vectors and broadcasts six x values (a broadcast from memory is a pure load on x86), then issues twelve
  * FMAs: 12 accumulators + 2 operands + 1 broadcast = 15 of the 16 ymm registers, and 8 loads per 12 FMAs where the
@@ -128,9 +129,14 @@ final class VectorGemm {
                         kernel(x, in, r, r1 - 1, k0, data, wOffset, kc, first ? bias : null, col,
                                 y, groupStart + r * groupWidth, groupWidth, valid, first);
                     } else {
+                        // the last panel when out is not a multiple of NR: through a full-width tile
                         float[] tile = TILE.get();
-                        kernel(x, in, r, r1 - 1, k0, data, wOffset, kc, tileBias, 0, tile, 0, NR, valid, true);
-                        mergeTail(tile, y, groupStart + r * groupWidth, groupWidth, valid, width, first);
+                        int yOffset = groupStart + r * groupWidth;
+                        if (!first) {
+                            copyRows(y, yOffset, groupWidth, tile, 0, NR, valid, width); // the partial sums so far
+                        }
+                        kernel(x, in, r, r1 - 1, k0, data, wOffset, kc, tileBias, 0, tile, 0, NR, valid, first);
+                        copyRows(tile, 0, NR, y, yOffset, groupWidth, valid, width);
                     }
                 }
             }
@@ -147,9 +153,10 @@ final class VectorGemm {
 
     /**
      * The micro-kernel over kc inputs starting at k0, rows r … r+valid−1 of x (rows past {@code lastRow} read
-     * {@code lastRow}): c[i][v] = bias[biasOffset + v·L …] + Σ_k x[r+i][k0+k] · w[wOffset + k·NR + v·L …] (no bias
-     * term when {@code bias} is null), then stored to (or, when not {@code first}, added to)
-     * {@code c[cOffset + i·ldc …]} for the {@code valid} (≤ MR) rows. {@link VectorAttention} runs its two products
+     * {@code lastRow}): c[i][v] = start + Σ_k x[r+i][k0+k] · w[wOffset + k·NR + v·L …], stored to
+     * {@code c[cOffset + i·ldc …]} for the {@code valid} (≤ MR) rows, where the start is bias[biasOffset + v·L …]
+     * (zero when {@code bias} is null) when {@code first}, and otherwise the partial sums already in c, which the
+     * FMAs continue: a sum runs in the same order whatever the K slicing. {@link VectorAttention} runs its two products
      * on it too. The MR × 2-vector tile, or the 4 × 2 one for up to four rows: two methods, because vectors never
      * leave a method (C2 keeps them in registers only within one compiled method).
      */
@@ -172,21 +179,30 @@ final class VectorGemm {
         int x3 = Math.min(r + 3, lastRow) * in + k0;
         int x4 = Math.min(r + 4, lastRow) * in + k0;
         int x5 = Math.min(r + 5, lastRow) * in + k0;
-        // never a conditional vector expression: C2 boxes vectors merged from two branches
-        float[] start = bias == null ? NO_BIAS : bias;
-        int startOffset = bias == null ? 0 : biasOffset;
-        FloatVector c00 = FloatVector.fromArray(S, start, startOffset);
-        FloatVector c01 = FloatVector.fromArray(S, start, startOffset + L);
-        FloatVector c10 = c00;
-        FloatVector c11 = c01;
-        FloatVector c20 = c00;
-        FloatVector c21 = c01;
-        FloatVector c30 = c00;
-        FloatVector c31 = c01;
-        FloatVector c40 = c00;
-        FloatVector c41 = c01;
-        FloatVector c50 = c00;
-        FloatVector c51 = c01;
+        // where each row's sums start: the bias (or zeros) in the first K slice, later the row's partial sums in c
+        // (rows past the last valid one read that one); never a conditional vector expression: C2 boxes vectors
+        // merged from two branches
+        float[] s = first ? (bias == null ? NO_BIAS : bias) : c;
+        int s0 = first ? (bias == null ? 0 : biasOffset) : cOffset;
+        int step = first ? 0 : ldc;
+        int last = valid - 1;
+        FloatVector c00 = FloatVector.fromArray(S, s, s0);
+        FloatVector c01 = FloatVector.fromArray(S, s, s0 + L);
+        int s1 = s0 + Math.min(1, last) * step;
+        FloatVector c10 = FloatVector.fromArray(S, s, s1);
+        FloatVector c11 = FloatVector.fromArray(S, s, s1 + L);
+        int s2 = s0 + Math.min(2, last) * step;
+        FloatVector c20 = FloatVector.fromArray(S, s, s2);
+        FloatVector c21 = FloatVector.fromArray(S, s, s2 + L);
+        int s3 = s0 + Math.min(3, last) * step;
+        FloatVector c30 = FloatVector.fromArray(S, s, s3);
+        FloatVector c31 = FloatVector.fromArray(S, s, s3 + L);
+        int s4 = s0 + Math.min(4, last) * step;
+        FloatVector c40 = FloatVector.fromArray(S, s, s4);
+        FloatVector c41 = FloatVector.fromArray(S, s, s4 + L);
+        int s5 = s0 + Math.min(5, last) * step;
+        FloatVector c50 = FloatVector.fromArray(S, s, s5);
+        FloatVector c51 = FloatVector.fromArray(S, s, s5 + L);
         for (int k = 0; k < kc; k++) {
             int wk = wOffset + k * NR;
             FloatVector b0 = FloatVector.fromArray(S, w, wk);
@@ -210,21 +226,29 @@ final class VectorGemm {
             c50 = a.fma(b0, c50);
             c51 = a.fma(b1, c51);
         }
-        store(c00, c01, c, cOffset, first);
+        // stored here, not through a helper: a helper whose call site C2 saw rarely (a row that earlier calls
+        // seldom filled) is not inlined, and the vectors passed to it are then boxed on every call
+        c00.intoArray(c, cOffset);
+        c01.intoArray(c, cOffset + L);
         if (valid > 1) {
-            store(c10, c11, c, cOffset + ldc, first);
+            c10.intoArray(c, cOffset + ldc);
+            c11.intoArray(c, cOffset + ldc + L);
         }
         if (valid > 2) {
-            store(c20, c21, c, cOffset + 2 * ldc, first);
+            c20.intoArray(c, cOffset + 2 * ldc);
+            c21.intoArray(c, cOffset + 2 * ldc + L);
         }
         if (valid > 3) {
-            store(c30, c31, c, cOffset + 3 * ldc, first);
+            c30.intoArray(c, cOffset + 3 * ldc);
+            c31.intoArray(c, cOffset + 3 * ldc + L);
         }
         if (valid > 4) {
-            store(c40, c41, c, cOffset + 4 * ldc, first);
+            c40.intoArray(c, cOffset + 4 * ldc);
+            c41.intoArray(c, cOffset + 4 * ldc + L);
         }
         if (valid > 5) {
-            store(c50, c51, c, cOffset + 5 * ldc, first);
+            c50.intoArray(c, cOffset + 5 * ldc);
+            c51.intoArray(c, cOffset + 5 * ldc + L);
         }
     }
 
@@ -243,16 +267,22 @@ final class VectorGemm {
         int x1 = Math.min(r + 1, lastRow) * in + k0;
         int x2 = Math.min(r + 2, lastRow) * in + k0;
         int x3 = Math.min(r + 3, lastRow) * in + k0;
-        float[] start = bias == null ? NO_BIAS : bias;
-        int startOffset = bias == null ? 0 : biasOffset;
-        FloatVector c00 = FloatVector.fromArray(S, start, startOffset);
-        FloatVector c01 = FloatVector.fromArray(S, start, startOffset + L);
-        FloatVector c10 = c00;
-        FloatVector c11 = c01;
-        FloatVector c20 = c00;
-        FloatVector c21 = c01;
-        FloatVector c30 = c00;
-        FloatVector c31 = c01;
+        // start values and stores as in fullKernel, and for the same reasons
+        float[] s = first ? (bias == null ? NO_BIAS : bias) : c;
+        int s0 = first ? (bias == null ? 0 : biasOffset) : cOffset;
+        int step = first ? 0 : ldc;
+        int last = valid - 1;
+        FloatVector c00 = FloatVector.fromArray(S, s, s0);
+        FloatVector c01 = FloatVector.fromArray(S, s, s0 + L);
+        int s1 = s0 + Math.min(1, last) * step;
+        FloatVector c10 = FloatVector.fromArray(S, s, s1);
+        FloatVector c11 = FloatVector.fromArray(S, s, s1 + L);
+        int s2 = s0 + Math.min(2, last) * step;
+        FloatVector c20 = FloatVector.fromArray(S, s, s2);
+        FloatVector c21 = FloatVector.fromArray(S, s, s2 + L);
+        int s3 = s0 + Math.min(3, last) * step;
+        FloatVector c30 = FloatVector.fromArray(S, s, s3);
+        FloatVector c31 = FloatVector.fromArray(S, s, s3 + L);
         for (int k = 0; k < kc; k++) {
             int wk = wOffset + k * NR;
             FloatVector b0 = FloatVector.fromArray(S, w, wk);
@@ -270,38 +300,27 @@ final class VectorGemm {
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
         }
-        store(c00, c01, c, cOffset, first);
+        c00.intoArray(c, cOffset);
+        c01.intoArray(c, cOffset + L);
         if (valid > 1) {
-            store(c10, c11, c, cOffset + ldc, first);
+            c10.intoArray(c, cOffset + ldc);
+            c11.intoArray(c, cOffset + ldc + L);
         }
         if (valid > 2) {
-            store(c20, c21, c, cOffset + 2 * ldc, first);
+            c20.intoArray(c, cOffset + 2 * ldc);
+            c21.intoArray(c, cOffset + 2 * ldc + L);
         }
         if (valid > 3) {
-            store(c30, c31, c, cOffset + 3 * ldc, first);
+            c30.intoArray(c, cOffset + 3 * ldc);
+            c31.intoArray(c, cOffset + 3 * ldc + L);
         }
     }
 
-    private static void store(FloatVector v0, FloatVector v1, float[] c, int offset, boolean first) {
-        if (!first) {
-            v0 = v0.add(FloatVector.fromArray(S, c, offset));
-            v1 = v1.add(FloatVector.fromArray(S, c, offset + L));
-        }
-        v0.intoArray(c, offset);
-        v1.intoArray(c, offset + L);
-    }
-
-    /**
-     * y[yOffset + i·ldc … + width) (+)= tile[i] for the valid rows: the last panel when out is not a multiple of
-     * NR.
-     */
-    private static void mergeTail(float[] tile, float[] y, int yOffset, int ldc, int valid, int width,
-                                  boolean first) {
-        for (int i = 0; i < valid; i++) {
-            int yRow = yOffset + i * ldc;
-            for (int j = 0; j < width; j++) {
-                y[yRow + j] = first ? tile[i * NR + j] : y[yRow + j] + tile[i * NR + j];
-            }
+    /** {@code rows} runs of {@code width} floats from src (row stride srcLd) to dst (row stride dstLd). */
+    private static void copyRows(float[] src, int srcOffset, int srcLd, float[] dst, int dstOffset, int dstLd,
+                                 int rows, int width) {
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(src, srcOffset + i * srcLd, dst, dstOffset + i * dstLd, width);
         }
     }
 }
