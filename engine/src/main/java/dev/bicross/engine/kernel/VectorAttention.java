@@ -61,11 +61,16 @@ final class VectorAttention {
         int valuePanels = (headDim + NR - 1) / NR;
         float[][] buffers = SCRATCH.get();
         float[] keysP = scratch(buffers, 0, keyPanels * headDim * NR);
-        float[] valuesP = scratch(buffers, 1, valuePanels * length * NR);
+        // a head exactly one panel wide (MiniLM's 32 on 512-bit vectors) is its own value panel: no copy
+        boolean inPlace = headDim == NR && !Boolean.getBoolean("packv");
+        float[] valuesP = inPlace ? qkv : scratch(buffers, 1, valuePanels * length * NR);
+        int valuesBase = inPlace ? values : 0;
         float[] scores = scratch(buffers, 2, MR * padded);
         float[] tile = scratch(buffers, 3, MR * NR);
         packKeys(qkv, keys, length, headDim, keysP);
-        packValues(qkv, values, length, headDim, valuesP);
+        if (!inPlace) {
+            packValues(qkv, values, length, headDim, valuesP);
+        }
 
         float scale = (float) (1 / Math.sqrt(headDim));
         float[] norms = new float[MR]; // 1 / the softmax denominators
@@ -88,7 +93,7 @@ final class VectorAttention {
                 float[] target = width == NR ? out : tile;
                 int offset = width == NR ? outRow + col : 0;
                 int ldc = width == NR ? hidden : NR;
-                VectorGemm.kernel(scores, padded, 0, valid - 1, 0, valuesP, panel * length * NR, length, null, 0,
+                VectorGemm.kernel(scores, padded, 0, valid - 1, 0, valuesP, valuesBase + panel * length * NR, length, null, 0,
                         target, offset, ldc, valid, true);
                 for (int row = 0; row < valid; row++) {
                     normalise(target, offset + row * ldc, width, norms[row], out, outRow + row * hidden + col);

@@ -84,18 +84,15 @@ final class VectorMath {
         return sumLanes(sum);
     }
 
-    /** Shuffles i → i + h (mod L) for h = L/2, L/4, …, 1: the steps of {@link #sumLanes}. */
-    private static final VectorShuffle<Float>[] HALVINGS = halvings();
-
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] halvings() {
-        int steps = Integer.numberOfTrailingZeros(L);
-        VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
-        for (int step = 0, h = L / 2; h >= 1; step++, h /= 2) {
-            shuffles[step] = VectorShuffle.iota(S, h, 1, true);
-        }
-        return shuffles;
-    }
+    /**
+     * Shuffles i → i + h (mod L) for h = 8, 4, 2, 1: the steps of {@link #sumLanes}, each its own
+     * {@code static final} so that C2 sees a constant shuffle (one taken from an array is not, and cost ~60 cycles
+     * per sum on 512-bit vectors). Steps with h ≥ L are never used.
+     */
+    private static final VectorShuffle<Float> HALVE_8 = VectorShuffle.iota(S, 8 % L, 1, true);
+    private static final VectorShuffle<Float> HALVE_4 = VectorShuffle.iota(S, 4 % L, 1, true);
+    private static final VectorShuffle<Float> HALVE_2 = VectorShuffle.iota(S, 2 % L, 1, true);
+    private static final VectorShuffle<Float> HALVE_1 = VectorShuffle.iota(S, 1, 1, true);
 
     /**
      * The sum of v's lanes in a fixed order: lane i + lane i + L/2, then halving again (for 8 lanes:
@@ -104,9 +101,19 @@ final class VectorMath {
      * the JIT's progress (a whole warm-up later, or on another thread); these vector steps are exact in both.
      */
     static float sumLanes(FloatVector v) {
-        for (VectorShuffle<Float> halving : HALVINGS) {
-            v = v.add(v.rearrange(halving));
+        if (L > 16) {
+            throw new AssertionError("vectors of " + L + " floats"); // VectorWidth caps them at 512 bits
         }
+        if (L == 16) {
+            v = v.add(v.rearrange(HALVE_8));
+        }
+        if (L >= 8) {
+            v = v.add(v.rearrange(HALVE_4));
+        }
+        if (L >= 4) {
+            v = v.add(v.rearrange(HALVE_2));
+        }
+        v = v.add(v.rearrange(HALVE_1));
         return v.lane(0);
     }
 
