@@ -27,8 +27,11 @@ final class VectorAttention {
     private static final int MR = VectorGemm.MR;
     private static final int NR = VectorGemm.NR;
 
-    /** Per-thread scratch: [0] key panels, [1] value panels, [2] MR rows of scores, [3] one MR × NR tile. */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
+    /**
+     * Per-thread scratch: [0] key panels, [1] value panels, [2] MR rows of scores, [3] one MR × NR tile, [4] the
+     * 2ⁿ factors of one softmax row.
+     */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[5][0]);
 
     private VectorAttention() {
     }
@@ -67,6 +70,7 @@ final class VectorAttention {
         int valuesBase = inPlace ? values : 0;
         float[] scores = scratch(buffers, 2, MR * padded);
         float[] tile = scratch(buffers, 3, MR * NR);
+        float[] twoToN = scratch(buffers, 4, padded);
         packKeys(qkv, keys, length, headDim, keysP);
         if (!inPlace) {
             packValues(qkv, values, length, headDim, valuesP);
@@ -84,7 +88,7 @@ final class VectorAttention {
                         headDim, null, 0, scores, panel * NR, padded, valid, true);
             }
             for (int row = 0; row < valid; row++) {
-                norms[row] = 1f / softmaxNumerators(scores, row * padded, length, padded, scale);
+                norms[row] = 1f / softmaxNumerators(scores, row * padded, length, padded, scale, twoToN);
             }
             int outRow = (firstOnly ? s : first + i) * hidden + h * headDim;
             for (int panel = 0; panel < valuePanels; panel++) {
@@ -93,8 +97,8 @@ final class VectorAttention {
                 float[] target = width == NR ? out : tile;
                 int offset = width == NR ? outRow + col : 0;
                 int ldc = width == NR ? hidden : NR;
-                VectorGemm.kernel(scores, padded, 0, valid - 1, 0, valuesP, valuesBase + panel * length * NR, length, null, 0,
-                        target, offset, ldc, valid, true);
+                VectorGemm.kernel(scores, padded, 0, valid - 1, 0, valuesP, valuesBase + panel * length * NR, length,
+                        null, 0, target, offset, ldc, valid, true);
                 for (int row = 0; row < valid; row++) {
                     normalise(target, offset + row * ldc, width, norms[row], out, outRow + row * hidden + col);
                 }
@@ -144,9 +148,10 @@ final class VectorAttention {
 
     /**
      * Scales row {@code from} of raw scores, sets the padding columns to −∞ and replaces the row by its softmax
-     * numerators exp(score − max); returns their sum.
+     * numerators exp(score − max); returns their sum. {@code twoToN}: scratch for {@link VectorMath#expShiftedInPlace}.
      */
-    private static float softmaxNumerators(float[] scores, int from, int length, int padded, float scale) {
+    private static float softmaxNumerators(float[] scores, int from, int length, int padded, float scale,
+                                           float[] twoToN) {
         FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int end = from + length;
         int j = from;
@@ -161,7 +166,7 @@ final class VectorAttention {
             m = Math.max(m, scores[j]);
         }
         Arrays.fill(scores, end, from + padded, Float.NEGATIVE_INFINITY);
-        return VectorMath.expShiftedInPlace(scores, from, from + padded, m);
+        return VectorMath.expShiftedInPlace(scores, from, from + padded, m, twoToN);
     }
 
     /** out[to … to+width) = a[from … from+width) · norm (a may be out itself: the same positions). */
