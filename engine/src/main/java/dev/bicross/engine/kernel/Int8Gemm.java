@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Weight-only int8 GEMM ({@link Precision#INT8}): y = epilogue(x·(q·scale)ᵀ + b) with FP32 activations. The
  * weights are stored as int8 codes (a quarter of the FP32 bytes) in {@link VectorGemm}'s panel layout, and
  * {@link VectorGemm}'s driver and micro-kernel do the work: each K slice of a panel is widened and scaled to
- * float once per row block into a per-thread buffer (24 KB, L1-resident), which every row tile then reads. So
+ * float once per row block into a per-thread buffer (one 24 KB panel slice in L1 with 256-bit vectors, a sweep of
+ * panels in L2 with 512-bit ones), which every row tile then reads. So
  * INT8 runs the FP32 kernel at the cost of one conversion per weight per row block, and streams a quarter of the
  * bytes from memory, which is what matters for short queries (their weights do not stay in cache).
  *
@@ -30,9 +31,8 @@ final class Int8Gemm {
     private Int8Gemm() {
     }
 
-    /** Per thread: one panel's K slice widened to float. */
-    private static final ThreadLocal<float[]> SLICE = ThreadLocal.withInitial(
-            () -> new float[VectorGemm.K_BLOCK * NR]);
+    /** Per thread: the K slices of one group of panels, widened to float; grown on demand. */
+    private static final ThreadLocal<float[][]> SLICES = ThreadLocal.withInitial(() -> new float[1][0]);
 
     /**
      * W quantized per output row, repacked as panels of NR output columns like {@link PanelWeights}: for panel p
@@ -46,23 +46,34 @@ final class Int8Gemm {
             return (out + NR - 1) / NR;
         }
 
-        /** slice[k·NR + c] = q[p·NR + c][k0 + k] · scale[p·NR + c] for k in [0, kc), in a per-thread buffer. */
+        /**
+         * buffer[((p − q0)·kc + k)·NR + c] = q[p·NR + c][k0 + k] · scale[p·NR + c] for the panels p of [q0, q1)
+         * and k in [0, kc), in a per-thread buffer.
+         */
         @Override
-        public float[] slice(int p, int k0, int kc) {
-            float[] slice = SLICE.get();
-            int base = (p * in + k0) * NR;
-            FloatVector scale0 = FloatVector.fromArray(S, scale, p * NR);
-            FloatVector scale1 = FloatVector.fromArray(S, scale, p * NR + L);
-            for (int k = 0; k < kc; k++) {
-                widen(data, base + k * NR).mul(scale0).intoArray(slice, k * NR);
-                widen(data, base + k * NR + L).mul(scale1).intoArray(slice, k * NR + L);
+        public float[] prepare(int q0, int q1, int k0, int kc) {
+            float[][] holder = SLICES.get();
+            int size = (q1 - q0) * kc * NR;
+            if (holder[0].length < size) {
+                holder[0] = new float[size];
             }
-            return slice;
+            float[] slices = holder[0];
+            for (int p = q0; p < q1; p++) {
+                int base = (p * in + k0) * NR;
+                int to = (p - q0) * kc * NR;
+                FloatVector scale0 = FloatVector.fromArray(S, scale, p * NR);
+                FloatVector scale1 = FloatVector.fromArray(S, scale, p * NR + L);
+                for (int k = 0; k < kc; k++) {
+                    widen(data, base + k * NR).mul(scale0).intoArray(slices, to + k * NR);
+                    widen(data, base + k * NR + L).mul(scale1).intoArray(slices, to + k * NR + L);
+                }
+            }
+            return slices;
         }
 
         @Override
-        public int sliceOffset(int p, int k0) {
-            return 0;
+        public int sliceOffset(int p, int q0, int k0, int kc) {
+            return (p - q0) * kc * NR;
         }
     }
 

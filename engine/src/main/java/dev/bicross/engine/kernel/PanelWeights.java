@@ -14,12 +14,12 @@ record PanelWeights(float[] data, int out, int in, int panelWidth) implements Ve
 
     /** The panels are read in place. */
     @Override
-    public float[] slice(int p, int k0, int kc) {
+    public float[] prepare(int q0, int q1, int k0, int kc) {
         return data;
     }
 
     @Override
-    public int sliceOffset(int p, int k0) {
+    public int sliceOffset(int p, int q0, int k0, int kc) {
         return (p * in + k0) * panelWidth;
     }
 

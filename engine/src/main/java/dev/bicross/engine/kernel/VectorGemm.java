@@ -11,11 +11,11 @@ import jdk.incubator.vector.VectorSpecies;
  * <pre>
  *   for each block of ROW_BLOCK rows and group of panels      (a task; tasks run in parallel)
  *     for each K_BLOCK slice of the inputs
- *       256-bit vectors, or int8 panels:
+ *       256-bit vectors:
  *         for each panel of NR = 2 vectors of output columns     (its K slice, 24 KB, stays in L1)
  *           for each tile of MR rows: micro-kernel, straight from the rows of x (L2-resident)
  *       512-bit vectors (a panel's K slice is 48 KB, more than L1):
- *         for each sweep of panels (≤ 384 KB, L2-resident)
+ *         for each sweep of panels (≤ 384 KB of K slices, L2-resident)
  *           for each tile of MR rows                              (its rows stay in L1)
  *             for each panel of the sweep: micro-kernel
  *   after the last K slice: the activation, one pass per row over the block's columns (L2-resident)
@@ -43,7 +43,8 @@ final class VectorGemm {
      * Loop order inside a block. With 512-bit vectors a panel's K slice is 48 KB, more than Zen 4's 32 KB L1, so
      * it comes from L2 for every row tile whatever the order; keeping the tile's rows (≤ 9 KB) in L1 instead and
      * sweeping the panels under it measured 3–5 points of the FMA peak better (84 → 88% on 384→384, 85 → 90% on
-     * 384→1536, one core). With 256-bit vectors the slice fits L1 and panel-outer is the better order.
+     * 384→1536, one core). With 256-bit vectors the slice fits L1 and panel-outer is the better order. Int8
+     * panels follow the same order: a sweep's slices are widened once per block into a per-thread buffer.
      */
     static final boolean TILE_OUTER = L >= 16;
     /** Panels per sweep under one row tile in the tile-outer order: their K slices fill at most this (L2). */
@@ -58,22 +59,22 @@ final class VectorGemm {
 
     /**
      * Weights as NR-wide panels: panel p holds, for k = 0 … in−1, the NR values W[p·NR + c][k] side by side (columns
-     * past {@code out} zero). The driver asks for one K slice of one panel at a time and runs the micro-kernel on
-     * it for every row tile of the block, so a slice that must be produced (widened from int8) is produced once
-     * per block and then read from L1.
+     * past {@code out} zero). The driver prepares the K slice of a group of panels once per row block and then
+     * runs the micro-kernel on it for every row tile of the block, so a slice that must be produced (widened from
+     * int8) is produced once per block.
      */
     interface PanelSource extends PackedWeights {
         /** Number of panels: ⌈out / NR⌉. */
         int panels();
 
         /**
-         * The array holding panel p's inputs [k0, k0 + kc) as kc runs of NR floats, starting at
+         * The array holding the inputs [k0, k0 + kc) of panels [q0, q1), each as kc runs of NR floats starting at
          * {@link #sliceOffset}. May return a per-thread buffer, valid until the next call on the same thread.
          */
-        float[] slice(int p, int k0, int kc);
+        float[] prepare(int q0, int q1, int k0, int kc);
 
-        /** Where {@link #slice}'s runs start in the array it returned. */
-        int sliceOffset(int p, int k0);
+        /** Where panel p's runs start in the array {@link #prepare}(q0, …, k0, kc) returned. */
+        int sliceOffset(int p, int q0, int k0, int kc);
     }
 
     /** NR zeros: the accumulators' start value when there is no bias. */
@@ -126,23 +127,26 @@ final class VectorGemm {
         int out = w.out();
         for (int k0 = 0; k0 < in; k0 += K_BLOCK) {
             int kc = Math.min(in, k0 + K_BLOCK) - k0;
-            if (TILE_OUTER && w instanceof PanelWeights) {
+            if (TILE_OUTER) {
                 // a sweep of panels (≤ SWEEP_BYTES, L2-resident) under each row tile, whose rows stay in L1
                 int sweep = Math.max(1, SWEEP_BYTES / (kc * NR * Float.BYTES));
                 for (int q0 = p0; q0 < p1; q0 += sweep) {
                     int q1 = Math.min(p1, q0 + sweep);
+                    float[] data = w.prepare(q0, q1, k0, kc);
                     for (int r = r0; r < r1; r += MR) {
                         for (int p = q0; p < q1; p++) {
-                            tile(x, r, r1, w, p, k0, kc, bias, y, rows, groupWidth);
+                            tile(x, r, r1, w, p, data, w.sliceOffset(p, q0, k0, kc), k0, kc, bias, y, rows,
+                                    groupWidth);
                         }
                     }
                 }
             } else {
-                // each panel's K slice under every tile: L1-resident with 256-bit vectors, and produced once per
-                // block when it is widened from int8
+                // each panel's K slice (L1-resident with 256-bit vectors) under every tile
                 for (int p = p0; p < p1; p++) {
+                    float[] data = w.prepare(p, p + 1, k0, kc);
+                    int wOffset = w.sliceOffset(p, p, k0, kc);
                     for (int r = r0; r < r1; r += MR) {
-                        tile(x, r, r1, w, p, k0, kc, bias, y, rows, groupWidth);
+                        tile(x, r, r1, w, p, data, wOffset, k0, kc, bias, y, rows, groupWidth);
                     }
                 }
             }
@@ -157,13 +161,14 @@ final class VectorGemm {
         }
     }
 
-    /** Rows r … min(r + MR, r1) − 1 of panel p over the K slice [k0, k0 + kc), through the micro-kernel. */
-    private static void tile(float[] x, int r, int r1, PanelSource w, int p, int k0, int kc, float[] bias,
-                             float[] y, int rows, int groupWidth) {
+    /**
+     * Rows r … min(r + MR, r1) − 1 of panel p over the K slice [k0, k0 + kc), whose runs start at data[wOffset],
+     * through the micro-kernel.
+     */
+    private static void tile(float[] x, int r, int r1, PanelSource w, int p, float[] data, int wOffset, int k0,
+                             int kc, float[] bias, float[] y, int rows, int groupWidth) {
         int out = w.out();
         boolean first = k0 == 0;
-        float[] data = w.slice(p, k0, kc);
-        int wOffset = w.sliceOffset(p, k0);
         int col = p * NR;
         int width = Math.min(NR, out - col);
         int valid = Math.min(MR, r1 - r);
