@@ -65,7 +65,7 @@ final class VectorAttention {
         float[][] buffers = SCRATCH.get();
         float[] keysP = scratch(buffers, 0, keyPanels * headDim * NR);
         // a head exactly one panel wide (MiniLM's 32 on 512-bit vectors) is its own value panel: no copy
-        boolean inPlace = headDim == NR && !Boolean.getBoolean("packv");
+        boolean inPlace = headDim == NR;
         float[] valuesP = inPlace ? qkv : scratch(buffers, 1, valuePanels * length * NR);
         int valuesBase = inPlace ? values : 0;
         float[] scores = scratch(buffers, 2, MR * padded);

@@ -29,7 +29,6 @@ final class VectorMath {
     private static final float ROUNDING_MAGIC = 12582912f;
     private static final float EXP_MIN = -87.33654f; // e^EXP_MIN is the smallest normal float
 
-
     /**
      * a[j] = e^(a[j] − shift) for j in [from, to) (to − from a multiple of the vector length), returning their
      * sum: the softmax numerators. e^v to about 1 ulp, inline: v = n·ln2 + r with |r| ≤ ln2/2 (Cody–Waite, ln2
@@ -104,9 +103,7 @@ final class VectorMath {
         if (L >= 8) {
             v = v.add(v.rearrange(HALVE_4));
         }
-        if (L >= 4) {
-            v = v.add(v.rearrange(HALVE_2));
-        }
+        v = v.add(v.rearrange(HALVE_2)); // L ≥ 4: VectorWidth's narrowest is 128 bits
         v = v.add(v.rearrange(HALVE_1));
         return v.lane(0);
     }
