@@ -78,6 +78,7 @@ final class VectorAttention {
 
         float scale = (float) (1 / Math.sqrt(headDim));
         float[] norms = new float[MR]; // 1 / the softmax denominators
+        float[] maxima = new float[MR]; // the rows' largest raw scores
         int queryCount = firstOnly ? 1 : length;
         int lastQuery = first + queryCount - 1;
         for (int i = 0; i < queryCount; i += MR) {
@@ -87,20 +88,25 @@ final class VectorAttention {
                 VectorGemm.kernel(qkv, headDim, first + i, lastQuery, queries, keysP, panel * headDim * NR,
                         headDim, null, 0, scores, panel * NR, padded, valid, true);
             }
+            // every row's maximum first, then every row's exponentials: the rows' reductions overlap
             for (int row = 0; row < valid; row++) {
-                norms[row] = 1f / softmaxNumerators(scores, row * padded, length, padded, scale, twoToN);
+                maxima[row] = rawMaximum(scores, row * padded, length, padded);
+            }
+            for (int row = 0; row < valid; row++) {
+                // max over j of fl(score·scale) is fl(max score·scale): rounding is monotonic and scale > 0
+                norms[row] = 1f / VectorMath.expShiftedInPlace(scores, row * padded, (row + 1) * padded, scale,
+                        maxima[row] * scale, twoToN);
             }
             int outRow = (firstOnly ? s : first + i) * hidden + h * headDim;
             for (int panel = 0; panel < valuePanels; panel++) {
                 int col = panel * NR;
                 int width = Math.min(NR, headDim - col);
-                float[] target = width == NR ? out : tile;
-                int offset = width == NR ? outRow + col : 0;
-                int ldc = width == NR ? hidden : NR;
+                // into the L1-resident tile, then normalised into out: the kernel's stores into rows of out that
+                // are not in cache yet cost 1.2× on the whole product
                 VectorGemm.kernel(scores, padded, 0, valid - 1, 0, valuesP, valuesBase + panel * length * NR, length,
-                        null, 0, target, offset, ldc, valid, true);
+                        null, 0, tile, 0, NR, valid, true);
                 for (int row = 0; row < valid; row++) {
-                    normalise(target, offset + row * ldc, width, norms[row], out, outRow + row * hidden + col);
+                    normalise(tile, row * NR, width, norms[row], out, outRow + row * hidden + col);
                 }
             }
         }
@@ -147,29 +153,28 @@ final class VectorAttention {
     }
 
     /**
-     * Scales row {@code from} of raw scores, sets the padding columns to −∞ and replaces the row by its softmax
-     * numerators exp(score − max); returns their sum. {@code twoToN}: scratch for {@link VectorMath#expShiftedInPlace}.
+     * The largest of the {@code length} raw scores from {@code from}; sets the padding columns up to
+     * {@code from + padded} to −∞ (their e^ is 0). A lane takes v only where v > max: two instructions, where
+     * {@code max()} and its NaN and −0 rules cost four. A NaN score is skipped here, but its own e^ is NaN and the
+     * row's sum with it, so the row still comes out NaN.
      */
-    private static float softmaxNumerators(float[] scores, int from, int length, int padded, float scale,
-                                           float[] twoToN) {
+    private static float rawMaximum(float[] scores, int from, int length, int padded) {
         FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int end = from + length;
         int j = from;
         for (; j + L <= end; j += L) {
-            FloatVector v = FloatVector.fromArray(S, scores, j).mul(scale);
-            v.intoArray(scores, j);
-            max = max.max(v);
+            FloatVector v = FloatVector.fromArray(S, scores, j);
+            max = max.blend(v, v.compare(VectorOperators.GT, max));
         }
         float m = max.reduceLanes(VectorOperators.MAX);
         for (; j < end; j++) {
-            scores[j] *= scale;
             m = Math.max(m, scores[j]);
         }
         Arrays.fill(scores, end, from + padded, Float.NEGATIVE_INFINITY);
-        return VectorMath.expShiftedInPlace(scores, from, from + padded, m, twoToN);
+        return m;
     }
 
-    /** out[to … to+width) = a[from … from+width) · norm (a may be out itself: the same positions). */
+    /** out[to … to+width) = a[from … from+width) · norm. */
     private static void normalise(float[] a, int from, int width, float norm, float[] out, int to) {
         if (width == NR) {
             FloatVector.fromArray(S, a, from).mul(norm).intoArray(out, to);

@@ -30,8 +30,9 @@ final class VectorMath {
     private static final float EXP_MIN = -87.33654f; // e^EXP_MIN is the smallest normal float
 
     /**
-     * a[j] = e^(a[j] − shift) for j in [from, to) (to − from a multiple of the vector length), returning their
-     * sum: the softmax numerators. e^v to about 1 ulp, inline: v = n·ln2 + r with |r| ≤ ln2/2 (Cody–Waite, ln2
+     * a[j] = e^(a[j]·scale − shift) for j in [from, to) (to − from a multiple of the vector length), returning
+     * their sum: the softmax numerators of raw attention scores (the product is rounded before the subtraction,
+     * as when the scaled scores are stored first). e^v to about 1 ulp, inline: v = n·ln2 + r with |r| ≤ ln2/2 (Cody–Waite, ln2
      * in two parts), e^r by its Taylor polynomial to r⁷/7! (truncation error ≤ 0.35⁸/8! ≈ 5e-9, below float
      * precision), times 2ⁿ built in the exponent bits. Valid for v ≤ 88; results below the smallest normal float
      * (v &lt; −87.34, −∞ included) are flushed to 0 by setting their 2ⁿ and r to 0 (a blend, instead of clamping
@@ -45,9 +46,9 @@ final class VectorMath {
      * this method's loops: C2 keeps vectors in registers only within one compiled method, and a helper it
      * declines to inline (too big) would box every vector.
      */
-    static float expShiftedInPlace(float[] a, int from, int to, float shift, float[] twoToN) {
+    static float expShiftedInPlace(float[] a, int from, int to, float scale, float shift, float[] twoToN) {
         for (int j = from; j < to; j += L) {
-            FloatVector v = FloatVector.fromArray(S, a, j).sub(shift);
+            FloatVector v = FloatVector.fromArray(S, a, j).mul(scale).sub(shift);
             FloatVector shifted = v.fma(LOG2E, ROUNDING_MAGIC);
             FloatVector n = shifted.sub(ROUNDING_MAGIC);
             FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HIGH), v); // the product is exact: one rounding

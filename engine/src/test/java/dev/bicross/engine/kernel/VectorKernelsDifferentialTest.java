@@ -280,7 +280,7 @@ class VectorKernelsDifferentialTest {
         int lanes = VectorWidth.FLOAT.length();
         float[] actual = java.util.Arrays.copyOf(v, (v.length + lanes - 1) / lanes * lanes); // whole vectors
         java.util.Arrays.fill(actual, v.length, actual.length, Float.NEGATIVE_INFINITY);
-        VectorMath.expShiftedInPlace(actual, 0, actual.length, 0f, new float[actual.length]);
+        VectorMath.expShiftedInPlace(actual, 0, actual.length, 1f, 0f, new float[actual.length]);
         // the sum over the softmax range v ≤ 0 of the grid (sorted), padded with −∞, whose e^ adds nothing
         int nonPositive = 0;
         while (v[nonPositive] <= 0f) {
@@ -288,7 +288,7 @@ class VectorKernelsDifferentialTest {
         }
         float[] grid = java.util.Arrays.copyOf(v, (nonPositive + lanes - 1) / lanes * lanes);
         java.util.Arrays.fill(grid, nonPositive, grid.length, Float.NEGATIVE_INFINITY);
-        float sum = VectorMath.expShiftedInPlace(grid, 0, grid.length, 0f, new float[grid.length]);
+        float sum = VectorMath.expShiftedInPlace(grid, 0, grid.length, 1f, 0f, new float[grid.length]);
         double expectedSum = 0;
         for (int i = 0; i < nonPositive; i++) {
             expectedSum += Math.exp(v[i]);
