@@ -15,9 +15,10 @@ import jdk.incubator.vector.VectorSpecies;
  *         for each panel of NR = 2 vectors of output columns     (its K slice, 24 KB, stays in L1)
  *           for each tile of MR rows: micro-kernel, straight from the rows of x (L2-resident)
  *       512-bit vectors (a panel's K slice is 48 KB, more than L1):
+ *         copy the block's rows of the slice to a per-thread buffer at the constant stride K_BLOCK
  *         for each sweep of panels (≤ 384 KB of K slices, L2-resident)
- *           for each tile of MR rows                              (its rows stay in L1)
- *             for each panel of the sweep: micro-kernel
+ *           for each tile of WIDE_MR = 12 rows                    (its 18 KB of rows stay in L1)
+ *             for each panel of the sweep: the wide micro-kernel
  *   after the last K slice: the activation, one pass per row over the block's columns (L2-resident)
  * </pre>
  * The bias is not a pass of its own: it is the accumulators' start value in the first K slice; later slices start
@@ -30,12 +31,23 @@ import jdk.incubator.vector.VectorSpecies;
  * Partial sums of earlier K slices live in y. A row tail of at most four rows runs on a 4 × 2 tile (a 10-token query
  * is 6 + 4 rows, not 6 + 6); a tile's rows past the last valid one repeat it (computed, not stored). Column tails
  * are zero in the panel and cut off when storing.
+ *
+ * <p>With 512-bit vectors there are 32 registers, and the GEMM runs a 12 × 2 tile: 24 accumulators, and half the
+ * panel bytes per FMA of the 6 × 2 tile, which at 512 bits streams its panels from L2 (an 8 × 1 KB-per-k diet the
+ * 6-row tile could not keep fed: 88–90% of the FMA peak, 94% with 12 rows). Twelve row offsets do not fit x86's
+ * general registers next to the loop's own, so the block's rows are first copied to a buffer whose row stride is
+ * the constant K_BLOCK: one register and constant displacements address all twelve (reading the rows in place,
+ * the 12-row tile spilled and lost to the 6-row one). Tails of up to six rows and the last, partial panel run on
+ * the 6 × 2 and 4 × 2 tiles from the same buffer. Every tile sums in the same order, so the bits do not depend on
+ * which one computed a row.
  */
 final class VectorGemm {
 
     private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
     private static final int L = S.length();
     static final int MR = 6;
+    /** Rows of the 512-bit GEMM's wide tile ({@link #wideKernel}). */
+    static final int WIDE_MR = 12;
     static final int NR = 2 * L;
     static final int ROW_BLOCK = 48;
     static final int K_BLOCK = 384;
@@ -49,6 +61,16 @@ final class VectorGemm {
     static final boolean TILE_OUTER = L >= 16;
     /** Panels per sweep under one row tile in the tile-outer order: their K slices fill at most this (L2). */
     static final int SWEEP_BYTES = 384 * 1024;
+
+    /** Per thread, tile-outer order only: a block's rows of one K slice at the row stride K_BLOCK. */
+    private static final ThreadLocal<float[]> BLOCK_ROWS =
+            ThreadLocal.withInitial(() -> new float[ROW_BLOCK * K_BLOCK]);
+
+    static {
+        if (ROW_BLOCK % WIDE_MR != 0) {
+            throw new AssertionError("a row block must be whole wide tiles");
+        }
+    }
 
     private VectorGemm() {
     }
@@ -128,25 +150,27 @@ final class VectorGemm {
         for (int k0 = 0; k0 < in; k0 += K_BLOCK) {
             int kc = Math.min(in, k0 + K_BLOCK) - k0;
             if (TILE_OUTER) {
-                // a sweep of panels (≤ SWEEP_BYTES, L2-resident) under each row tile, whose rows stay in L1
+                // a sweep of panels (≤ SWEEP_BYTES, L2-resident) under each wide row tile, whose rows stay in L1
+                float[] blockRows = copyBlockRows(x, in, r0, r1, k0, kc);
                 int sweep = Math.max(1, SWEEP_BYTES / (kc * NR * Float.BYTES));
                 for (int q0 = p0; q0 < p1; q0 += sweep) {
                     int q1 = Math.min(p1, q0 + sweep);
                     float[] data = w.prepare(q0, q1, k0, kc);
-                    for (int r = r0; r < r1; r += MR) {
+                    for (int r = r0; r < r1; r += WIDE_MR) {
                         for (int p = q0; p < q1; p++) {
-                            tile(x, r, r1, w, p, data, w.sliceOffset(p, q0, k0, kc), k0, kc, bias, y, rows,
-                                    groupWidth);
+                            wideTile(blockRows, r - r0, r, r1, w, p, data, w.sliceOffset(p, q0, k0, kc), k0, kc,
+                                    bias, y, rows, groupWidth);
                         }
                     }
                 }
             } else {
-                // each panel's K slice (L1-resident with 256-bit vectors) under every tile
+                // each panel's K slice (L1-resident with 256-bit vectors) under every tile, rows read in place
                 for (int p = p0; p < p1; p++) {
                     float[] data = w.prepare(p, p + 1, k0, kc);
                     int wOffset = w.sliceOffset(p, p, k0, kc);
                     for (int r = r0; r < r1; r += MR) {
-                        tile(x, r, r1, w, p, data, wOffset, k0, kc, bias, y, rows, groupWidth);
+                        tile(x, in, r, r1 - 1, k0, r, Math.min(MR, r1 - r), w, p, data, wOffset, k0, kc, bias, y,
+                                rows, groupWidth);
                     }
                 }
             }
@@ -162,21 +186,62 @@ final class VectorGemm {
     }
 
     /**
-     * Rows r … min(r + MR, r1) − 1 of panel p over the K slice [k0, k0 + kc), whose runs start at data[wOffset],
-     * through the micro-kernel.
+     * The block's rows [r0, r1) of the K slice [k0, k0 + kc) into the per-thread buffer, row i at i·K_BLOCK, and
+     * past r1 up to whole wide tiles copies of the last row (computed, not stored).
      */
-    private static void tile(float[] x, int r, int r1, PanelSource w, int p, float[] data, int wOffset, int k0,
-                             int kc, float[] bias, float[] y, int rows, int groupWidth) {
+    private static float[] copyBlockRows(float[] x, int in, int r0, int r1, int k0, int kc) {
+        float[] blockRows = BLOCK_ROWS.get();
+        int n = r1 - r0;
+        int padded = (n + WIDE_MR - 1) / WIDE_MR * WIDE_MR;
+        for (int i = 0; i < padded; i++) {
+            System.arraycopy(x, (r0 + Math.min(i, n - 1)) * in + k0, blockRows, i * K_BLOCK, kc);
+        }
+        return blockRows;
+    }
+
+    /** Where row r of the panel starting at column col begins in y: its group's (rows × groupWidth) matrix. */
+    private static int yOffset(int col, int r, int rows, int groupWidth) {
+        return col / groupWidth * rows * groupWidth + col % groupWidth + r * groupWidth;
+    }
+
+    /**
+     * Rows r … min(r + WIDE_MR, r1) − 1 of panel p over the K slice [k0, k0 + kc), their inputs from row xRow of
+     * {@link #copyBlockRows}' buffer: the wide micro-kernel for seven rows or more of a full panel, otherwise
+     * tiles of six.
+     */
+    private static void wideTile(float[] blockRows, int xRow, int r, int r1, PanelSource w, int p, float[] data,
+                                 int wOffset, int k0, int kc, float[] bias, float[] y, int rows, int groupWidth) {
+        int valid = Math.min(WIDE_MR, r1 - r);
+        int col = p * NR;
+        boolean first = k0 == 0;
+        if (valid > MR && col + NR <= w.out()) {
+            wideKernel(blockRows, xRow * K_BLOCK, data, wOffset, kc, first ? bias : null, col, y,
+                    yOffset(col, r, rows, groupWidth), groupWidth, valid, first);
+        } else {
+            int xLast = xRow + (r1 - r) - 1;
+            for (int t = 0; t < valid; t += MR) {
+                tile(blockRows, K_BLOCK, xRow + t, xLast, 0, r + t, Math.min(MR, valid - t), w, p, data, wOffset,
+                        k0, kc, bias, y, rows, groupWidth);
+            }
+        }
+    }
+
+    /**
+     * Rows r … r + valid − 1 (valid ≤ MR) of panel p over the K slice [k0, k0 + kc), whose runs start at
+     * data[wOffset], through the micro-kernel; their inputs are rows xRow … of x (row stride ldx, from column xk0;
+     * rows past xLast read xLast).
+     */
+    private static void tile(float[] x, int ldx, int xRow, int xLast, int xk0, int r, int valid, PanelSource w,
+                             int p, float[] data, int wOffset, int k0, int kc, float[] bias, float[] y, int rows,
+                             int groupWidth) {
         int out = w.out();
         boolean first = k0 == 0;
         int col = p * NR;
         int width = Math.min(NR, out - col);
-        int valid = Math.min(MR, r1 - r);
-        // where row r of this panel starts in y: its group's (rows × groupWidth) matrix, then the row
-        int yOffset = col / groupWidth * rows * groupWidth + col % groupWidth + r * groupWidth;
+        int yOffset = yOffset(col, r, rows, groupWidth);
         if (width == NR) {
             // the bias is the accumulators' start value, in the first K slice only
-            kernel(x, w.in(), r, r1 - 1, k0, data, wOffset, kc, first ? bias : null, col, y, yOffset, groupWidth,
+            kernel(x, ldx, xRow, xLast, xk0, data, wOffset, kc, first ? bias : null, col, y, yOffset, groupWidth,
                     valid, first);
         } else {
             // the last panel when out is not a multiple of NR: through a full-width tile
@@ -185,7 +250,7 @@ final class VectorGemm {
             if (!first) {
                 copyRows(y, yOffset, groupWidth, tile, 0, NR, valid, width); // the partial sums so far
             }
-            kernel(x, w.in(), r, r1 - 1, k0, data, wOffset, kc, tileBias, 0, tile, 0, NR, valid, first);
+            kernel(x, ldx, xRow, xLast, xk0, data, wOffset, kc, tileBias, 0, tile, 0, NR, valid, first);
             copyRows(tile, 0, NR, y, yOffset, groupWidth, valid, width);
         }
     }
@@ -352,6 +417,131 @@ final class VectorGemm {
         if (valid > 3) {
             c30.intoArray(c, cOffset + 3 * ldc);
             c31.intoArray(c, cOffset + 3 * ldc + L);
+        }
+    }
+
+    /**
+     * The 12 × 2 micro-kernel of the 512-bit GEMM: as {@link #kernel} for rows of {@link #copyBlockRows}' buffer,
+     * row i of the tile at x[x0 + i·K_BLOCK …], and 7 ≤ valid ≤ 12 (rows past the valid ones are copies of the last
+     * and are not stored). Accumulators ciA and ciB: row i, the panel's first and second vector. Start values and
+     * stores as in {@link #fullKernel}, and for the same reasons.
+     */
+    private static void wideKernel(float[] x, int x0, float[] w, int wOffset, int kc, float[] bias, int biasOffset,
+                                   float[] c, int cOffset, int ldc, int valid, boolean first) {
+        float[] s = first ? (bias == null ? NO_BIAS : bias) : c;
+        int s0 = first ? (bias == null ? 0 : biasOffset) : cOffset;
+        int step = first ? 0 : ldc;
+        int last = valid - 1;
+        FloatVector c0A = FloatVector.fromArray(S, s, s0);
+        FloatVector c0B = FloatVector.fromArray(S, s, s0 + L);
+        int s1 = s0 + Math.min(1, last) * step;
+        FloatVector c1A = FloatVector.fromArray(S, s, s1);
+        FloatVector c1B = FloatVector.fromArray(S, s, s1 + L);
+        int s2 = s0 + Math.min(2, last) * step;
+        FloatVector c2A = FloatVector.fromArray(S, s, s2);
+        FloatVector c2B = FloatVector.fromArray(S, s, s2 + L);
+        int s3 = s0 + Math.min(3, last) * step;
+        FloatVector c3A = FloatVector.fromArray(S, s, s3);
+        FloatVector c3B = FloatVector.fromArray(S, s, s3 + L);
+        int s4 = s0 + Math.min(4, last) * step;
+        FloatVector c4A = FloatVector.fromArray(S, s, s4);
+        FloatVector c4B = FloatVector.fromArray(S, s, s4 + L);
+        int s5 = s0 + Math.min(5, last) * step;
+        FloatVector c5A = FloatVector.fromArray(S, s, s5);
+        FloatVector c5B = FloatVector.fromArray(S, s, s5 + L);
+        int s6 = s0 + Math.min(6, last) * step;
+        FloatVector c6A = FloatVector.fromArray(S, s, s6);
+        FloatVector c6B = FloatVector.fromArray(S, s, s6 + L);
+        int s7 = s0 + Math.min(7, last) * step;
+        FloatVector c7A = FloatVector.fromArray(S, s, s7);
+        FloatVector c7B = FloatVector.fromArray(S, s, s7 + L);
+        int s8 = s0 + Math.min(8, last) * step;
+        FloatVector c8A = FloatVector.fromArray(S, s, s8);
+        FloatVector c8B = FloatVector.fromArray(S, s, s8 + L);
+        int s9 = s0 + Math.min(9, last) * step;
+        FloatVector c9A = FloatVector.fromArray(S, s, s9);
+        FloatVector c9B = FloatVector.fromArray(S, s, s9 + L);
+        int s10 = s0 + Math.min(10, last) * step;
+        FloatVector c10A = FloatVector.fromArray(S, s, s10);
+        FloatVector c10B = FloatVector.fromArray(S, s, s10 + L);
+        int s11 = s0 + Math.min(11, last) * step;
+        FloatVector c11A = FloatVector.fromArray(S, s, s11);
+        FloatVector c11B = FloatVector.fromArray(S, s, s11 + L);
+        for (int k = 0; k < kc; k++) {
+            int wk = wOffset + k * NR;
+            FloatVector b0 = FloatVector.fromArray(S, w, wk);
+            FloatVector b1 = FloatVector.fromArray(S, w, wk + L);
+            int xk = x0 + k;
+            FloatVector a = FloatVector.broadcast(S, x[xk]);
+            c0A = a.fma(b0, c0A);
+            c0B = a.fma(b1, c0B);
+            a = FloatVector.broadcast(S, x[xk + K_BLOCK]);
+            c1A = a.fma(b0, c1A);
+            c1B = a.fma(b1, c1B);
+            a = FloatVector.broadcast(S, x[xk + 2 * K_BLOCK]);
+            c2A = a.fma(b0, c2A);
+            c2B = a.fma(b1, c2B);
+            a = FloatVector.broadcast(S, x[xk + 3 * K_BLOCK]);
+            c3A = a.fma(b0, c3A);
+            c3B = a.fma(b1, c3B);
+            a = FloatVector.broadcast(S, x[xk + 4 * K_BLOCK]);
+            c4A = a.fma(b0, c4A);
+            c4B = a.fma(b1, c4B);
+            a = FloatVector.broadcast(S, x[xk + 5 * K_BLOCK]);
+            c5A = a.fma(b0, c5A);
+            c5B = a.fma(b1, c5B);
+            a = FloatVector.broadcast(S, x[xk + 6 * K_BLOCK]);
+            c6A = a.fma(b0, c6A);
+            c6B = a.fma(b1, c6B);
+            a = FloatVector.broadcast(S, x[xk + 7 * K_BLOCK]);
+            c7A = a.fma(b0, c7A);
+            c7B = a.fma(b1, c7B);
+            a = FloatVector.broadcast(S, x[xk + 8 * K_BLOCK]);
+            c8A = a.fma(b0, c8A);
+            c8B = a.fma(b1, c8B);
+            a = FloatVector.broadcast(S, x[xk + 9 * K_BLOCK]);
+            c9A = a.fma(b0, c9A);
+            c9B = a.fma(b1, c9B);
+            a = FloatVector.broadcast(S, x[xk + 10 * K_BLOCK]);
+            c10A = a.fma(b0, c10A);
+            c10B = a.fma(b1, c10B);
+            a = FloatVector.broadcast(S, x[xk + 11 * K_BLOCK]);
+            c11A = a.fma(b0, c11A);
+            c11B = a.fma(b1, c11B);
+        }
+        c0A.intoArray(c, cOffset);
+        c0B.intoArray(c, cOffset + L);
+        c1A.intoArray(c, cOffset + ldc);
+        c1B.intoArray(c, cOffset + ldc + L);
+        c2A.intoArray(c, cOffset + 2 * ldc);
+        c2B.intoArray(c, cOffset + 2 * ldc + L);
+        c3A.intoArray(c, cOffset + 3 * ldc);
+        c3B.intoArray(c, cOffset + 3 * ldc + L);
+        c4A.intoArray(c, cOffset + 4 * ldc);
+        c4B.intoArray(c, cOffset + 4 * ldc + L);
+        c5A.intoArray(c, cOffset + 5 * ldc);
+        c5B.intoArray(c, cOffset + 5 * ldc + L);
+        c6A.intoArray(c, cOffset + 6 * ldc);
+        c6B.intoArray(c, cOffset + 6 * ldc + L);
+        if (valid > 7) {
+            c7A.intoArray(c, cOffset + 7 * ldc);
+            c7B.intoArray(c, cOffset + 7 * ldc + L);
+        }
+        if (valid > 8) {
+            c8A.intoArray(c, cOffset + 8 * ldc);
+            c8B.intoArray(c, cOffset + 8 * ldc + L);
+        }
+        if (valid > 9) {
+            c9A.intoArray(c, cOffset + 9 * ldc);
+            c9B.intoArray(c, cOffset + 9 * ldc + L);
+        }
+        if (valid > 10) {
+            c10A.intoArray(c, cOffset + 10 * ldc);
+            c10B.intoArray(c, cOffset + 10 * ldc + L);
+        }
+        if (valid > 11) {
+            c11A.intoArray(c, cOffset + 11 * ldc);
+            c11B.intoArray(c, cOffset + 11 * ldc + L);
         }
     }
 

@@ -78,15 +78,17 @@ class VectorKernelsDifferentialTest {
 
     /**
      * A row's result must not depend on how many rows share the call: row tails of up to four rows run on a
-     * shorter micro-kernel than full tiles of six, with the same sums in the same order, so every prefix of a
-     * 12-row call (and of a 60-row one, two row blocks) must give the same bits as the whole call.
+     * shorter micro-kernel than full tiles of six, and with 512-bit vectors tiles of seven to twelve rows on the
+     * wide 12-row one (except in a partial last panel), all with the same sums in the same order, so every prefix
+     * of a 12-row call (and of a 60-row one, two row blocks; and of one whose last panel is partial) must give the
+     * same bits as the whole call.
      */
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
     void rowTailsGiveTheSameBitsAsFullTiles(int threads) {
         VectorKernels vector = new VectorKernels(threads);
         Random random = new Random(11);
-        for (int[] shape : new int[][] {{12, 384, 1536}, {60, 1536, 384}, {12, 33, 40}}) {
+        for (int[] shape : new int[][] {{12, 384, 1536}, {60, 1536, 384}, {12, 33, 40}, {26, 100, 50}}) {
             int all = shape[0];
             int in = shape[1];
             int out = shape[2];
