@@ -11,35 +11,35 @@ import jdk.incubator.vector.VectorSpecies;
  * <pre>
  *   for each block of ROW_BLOCK rows and group of panels      (a task; tasks run in parallel)
  *     for each K_BLOCK slice of the inputs
+ *       copy the block's rows of the slice to a per-thread buffer, row stride the constant K_BLOCK
  *       256-bit vectors:
  *         for each panel of NR = 2 vectors of output columns     (its K slice, 24 KB, stays in L1)
- *           for each tile of MR rows: micro-kernel, straight from the rows of x (L2-resident)
+ *           for each tile of MR = 6 rows: micro-kernel
  *       512-bit vectors (a panel's K slice is 48 KB, more than L1):
- *         copy the block's rows of the slice to a per-thread buffer at the constant stride K_BLOCK
  *         for each sweep of panels (≤ 384 KB of K slices, L2-resident)
  *           for each tile of WIDE_MR = 12 rows                    (its 18 KB of rows stay in L1)
- *             for each panel of the sweep: the wide micro-kernel
+ *             for each panel of the sweep: micro-kernel
  *   after the last K slice: the activation, one pass per row over the block's columns (L2-resident)
  * </pre>
  * The bias is not a pass of its own: it is the accumulators' start value in the first K slice; later slices start
  * from the partial sums in y.
- * The micro-kernel is MR = 6 rows × 2 vectors (the shape of BLIS's Haswell/Zen kernel): per k it loads the two
- * panel vectors and broadcasts six x values (a broadcast from memory is a pure load on x86), then issues twelve
- * FMAs: 12 accumulators + 2 operands + 1 broadcast = 15 of the 16 ymm registers, and 8 loads per 12 FMAs where the
- * earlier 8 × 1 tile needed 9 per 8 (load-bound on Zen 3's two 256-bit load ports). x is not packed: the six row
- * streams are read in place (the packed copy cost ~9% and bought nothing once the tile reads 6 sequential rows).
- * Partial sums of earlier K slices live in y. A row tail of at most four rows runs on a 4 × 2 tile (a 10-token query
- * is 6 + 4 rows, not 6 + 6); a tile's rows past the last valid one repeat it (computed, not stored). Column tails
- * are zero in the panel and cut off when storing.
  *
- * <p>With 512-bit vectors there are 32 registers, and the GEMM runs a 12 × 2 tile: 24 accumulators, and half the
- * panel bytes per FMA of the 6 × 2 tile, which at 512 bits streams its panels from L2 (an 8 × 1 KB-per-k diet the
- * 6-row tile could not keep fed: 88–90% of the FMA peak, 94% with 12 rows). Twelve row offsets do not fit x86's
- * general registers next to the loop's own, so the block's rows are first copied to a buffer whose row stride is
- * the constant K_BLOCK: one register and constant displacements address all twelve (reading the rows in place,
- * the 12-row tile spilled and lost to the 6-row one). Tails of up to six rows and the last, partial panel run on
- * the 6 × 2 and 4 × 2 tiles from the same buffer. Every tile sums in the same order, so the bits do not depend on
- * which one computed a row.
+ * <p>The micro-kernel is MR = 6 rows × 2 vectors (the shape of BLIS's Haswell/Zen kernel): per k it loads the two
+ * panel vectors and broadcasts six x values (a broadcast from memory is a pure load on x86), then issues twelve
+ * FMAs: 12 accumulators + 2 operands + 1 broadcast = 15 of the 16 ymm registers, and 8 loads per 12 FMAs. With
+ * 512-bit vectors there are 32 registers, and the tile is 12 × 2: 24 accumulators, and half the panel bytes per
+ * FMA, which matters there because the panels stream from L2 (one Zen 4 core: 88–90% of the FMA peak with 6
+ * rows, 90–94% with 12).
+ *
+ * <p>Why the copy of the rows: read in place, every row of a tile needs its own address register, and six of
+ * them plus the loop's own values already made C2 spill (twelve did not fit at all: the 12-row tile lost to the
+ * 6-row one). From the buffer one register and constant displacements address every row: 1.2× on the 6 × 2 tile
+ * at 256 bits, and what made the 12-row tile pay at 512. The copy is a few arraycopy calls per block and slice.
+ *
+ * <p>Partial sums of earlier K slices live in y. A row tail of at most four rows runs on a 4 × 2 tile (a 10-token
+ * query is 6 + 4 rows at 256 bits); a tile's rows past the last valid one repeat it (computed, not stored). Column
+ * tails are zero in the panel and cut off when storing. Every tile sums in the same order, so the bits do not
+ * depend on which one computed a row.
  */
 final class VectorGemm {
 
@@ -149,28 +149,28 @@ final class VectorGemm {
         int out = w.out();
         for (int k0 = 0; k0 < in; k0 += K_BLOCK) {
             int kc = Math.min(in, k0 + K_BLOCK) - k0;
+            float[] blockRows = copyBlockRows(x, in, r0, r1, k0, kc);
             if (TILE_OUTER) {
                 // a sweep of panels (≤ SWEEP_BYTES, L2-resident) under each wide row tile, whose rows stay in L1
-                float[] blockRows = copyBlockRows(x, in, r0, r1, k0, kc);
                 int sweep = Math.max(1, SWEEP_BYTES / (kc * NR * Float.BYTES));
                 for (int q0 = p0; q0 < p1; q0 += sweep) {
                     int q1 = Math.min(p1, q0 + sweep);
                     float[] data = w.prepare(q0, q1, k0, kc);
                     for (int r = r0; r < r1; r += WIDE_MR) {
                         for (int p = q0; p < q1; p++) {
-                            wideTile(blockRows, r - r0, r, r1, w, p, data, w.sliceOffset(p, q0, k0, kc), k0, kc,
-                                    bias, y, rows, groupWidth);
+                            bufferedTile(blockRows, r - r0, r, r1, WIDE_MR, w, p, data,
+                                    w.sliceOffset(p, q0, k0, kc), k0, kc, bias, y, rows, groupWidth);
                         }
                     }
                 }
             } else {
-                // each panel's K slice (L1-resident with 256-bit vectors) under every tile, rows read in place
+                // each panel's K slice (L1-resident with 256-bit vectors) under every tile of six rows
                 for (int p = p0; p < p1; p++) {
                     float[] data = w.prepare(p, p + 1, k0, kc);
                     int wOffset = w.sliceOffset(p, p, k0, kc);
                     for (int r = r0; r < r1; r += MR) {
-                        tile(x, in, r, r1 - 1, k0, r, Math.min(MR, r1 - r), w, p, data, wOffset, k0, kc, bias, y,
-                                rows, groupWidth);
+                        bufferedTile(blockRows, r - r0, r, r1, MR, w, p, data, wOffset, k0, kc, bias, y, rows,
+                                groupWidth);
                     }
                 }
             }
@@ -187,7 +187,9 @@ final class VectorGemm {
 
     /**
      * The block's rows [r0, r1) of the K slice [k0, k0 + kc) into the per-thread buffer, row i at i·K_BLOCK, and
-     * past r1 up to whole wide tiles copies of the last row (computed, not stored).
+     * past r1 up to whole wide tiles copies of the last row (computed, not stored). The micro-kernels then address
+     * every row of a tile from one register with constant displacements; reading the rows in place took one
+     * register per row, and C2 spilled the loop's own values to fit them.
      */
     private static float[] copyBlockRows(float[] x, int in, int r0, int r1, int k0, int kc) {
         float[] blockRows = BLOCK_ROWS.get();
@@ -205,18 +207,24 @@ final class VectorGemm {
     }
 
     /**
-     * Rows r … min(r + WIDE_MR, r1) − 1 of panel p over the K slice [k0, k0 + kc), their inputs from row xRow of
-     * {@link #copyBlockRows}' buffer: the wide micro-kernel for seven rows or more of a full panel, otherwise
-     * tiles of six.
+     * Rows r … min(r + tileRows, r1) − 1 (tileRows: MR or WIDE_MR) of panel p over the K slice [k0, k0 + kc),
+     * their inputs from row xRow of {@link #copyBlockRows}' buffer: a full panel's whole tile on
+     * {@link #bufferedKernel} (six rows) or {@link #wideKernel} (seven to twelve), anything else (a row tail, the
+     * last, partial panel) on {@link #kernel} six rows at a time.
      */
-    private static void wideTile(float[] blockRows, int xRow, int r, int r1, PanelSource w, int p, float[] data,
-                                 int wOffset, int k0, int kc, float[] bias, float[] y, int rows, int groupWidth) {
-        int valid = Math.min(WIDE_MR, r1 - r);
+    private static void bufferedTile(float[] blockRows, int xRow, int r, int r1, int tileRows, PanelSource w, int p,
+                                     float[] data, int wOffset, int k0, int kc, float[] bias, float[] y, int rows,
+                                     int groupWidth) {
+        int valid = Math.min(tileRows, r1 - r);
         int col = p * NR;
         boolean first = k0 == 0;
-        if (valid > MR && col + NR <= w.out()) {
+        boolean fullPanel = col + NR <= w.out();
+        if (fullPanel && valid > MR) {
             wideKernel(blockRows, xRow * K_BLOCK, data, wOffset, kc, first ? bias : null, col, y,
                     yOffset(col, r, rows, groupWidth), groupWidth, valid, first);
+        } else if (fullPanel && valid == MR) {
+            bufferedKernel(blockRows, xRow * K_BLOCK, data, wOffset, kc, first ? bias : null, col, y,
+                    yOffset(col, r, rows, groupWidth), groupWidth, first);
         } else {
             int xLast = xRow + (r1 - r) - 1;
             for (int t = 0; t < valid; t += MR) {
@@ -418,6 +426,67 @@ final class VectorGemm {
             c30.intoArray(c, cOffset + 3 * ldc);
             c31.intoArray(c, cOffset + 3 * ldc + L);
         }
+    }
+
+    /**
+     * The 6 × 2 micro-kernel on six rows of {@link #copyBlockRows}' buffer, row i at x[x0 + i·K_BLOCK …]: the
+     * arithmetic of {@link #fullKernel} (the same sums in the same order), addressed from one register. At 256
+     * bits it measured 1.2× {@link #fullKernel} on rows read in place (84–88 → 100–108 GFLOP/s on one Zen 4
+     * core, 256-bit vectors).
+     */
+    private static void bufferedKernel(float[] x, int x0, float[] w, int wOffset, int kc, float[] bias,
+                                       int biasOffset, float[] c, int cOffset, int ldc, boolean first) {
+        float[] s = first ? (bias == null ? NO_BIAS : bias) : c;
+        int s0 = first ? (bias == null ? 0 : biasOffset) : cOffset;
+        int step = first ? 0 : ldc;
+        FloatVector c0A = FloatVector.fromArray(S, s, s0);
+        FloatVector c0B = FloatVector.fromArray(S, s, s0 + L);
+        FloatVector c1A = FloatVector.fromArray(S, s, s0 + step);
+        FloatVector c1B = FloatVector.fromArray(S, s, s0 + step + L);
+        FloatVector c2A = FloatVector.fromArray(S, s, s0 + 2 * step);
+        FloatVector c2B = FloatVector.fromArray(S, s, s0 + 2 * step + L);
+        FloatVector c3A = FloatVector.fromArray(S, s, s0 + 3 * step);
+        FloatVector c3B = FloatVector.fromArray(S, s, s0 + 3 * step + L);
+        FloatVector c4A = FloatVector.fromArray(S, s, s0 + 4 * step);
+        FloatVector c4B = FloatVector.fromArray(S, s, s0 + 4 * step + L);
+        FloatVector c5A = FloatVector.fromArray(S, s, s0 + 5 * step);
+        FloatVector c5B = FloatVector.fromArray(S, s, s0 + 5 * step + L);
+        for (int k = 0; k < kc; k++) {
+            int wk = wOffset + k * NR;
+            FloatVector b0 = FloatVector.fromArray(S, w, wk);
+            FloatVector b1 = FloatVector.fromArray(S, w, wk + L);
+            int xk = x0 + k;
+            FloatVector a = FloatVector.broadcast(S, x[xk]);
+            c0A = a.fma(b0, c0A);
+            c0B = a.fma(b1, c0B);
+            a = FloatVector.broadcast(S, x[xk + K_BLOCK]);
+            c1A = a.fma(b0, c1A);
+            c1B = a.fma(b1, c1B);
+            a = FloatVector.broadcast(S, x[xk + 2 * K_BLOCK]);
+            c2A = a.fma(b0, c2A);
+            c2B = a.fma(b1, c2B);
+            a = FloatVector.broadcast(S, x[xk + 3 * K_BLOCK]);
+            c3A = a.fma(b0, c3A);
+            c3B = a.fma(b1, c3B);
+            a = FloatVector.broadcast(S, x[xk + 4 * K_BLOCK]);
+            c4A = a.fma(b0, c4A);
+            c4B = a.fma(b1, c4B);
+            a = FloatVector.broadcast(S, x[xk + 5 * K_BLOCK]);
+            c5A = a.fma(b0, c5A);
+            c5B = a.fma(b1, c5B);
+        }
+        c0A.intoArray(c, cOffset);
+        c0B.intoArray(c, cOffset + L);
+        c1A.intoArray(c, cOffset + ldc);
+        c1B.intoArray(c, cOffset + ldc + L);
+        c2A.intoArray(c, cOffset + 2 * ldc);
+        c2B.intoArray(c, cOffset + 2 * ldc + L);
+        c3A.intoArray(c, cOffset + 3 * ldc);
+        c3B.intoArray(c, cOffset + 3 * ldc + L);
+        c4A.intoArray(c, cOffset + 4 * ldc);
+        c4B.intoArray(c, cOffset + 4 * ldc + L);
+        c5A.intoArray(c, cOffset + 5 * ldc);
+        c5B.intoArray(c, cOffset + 5 * ldc + L);
     }
 
     /**
