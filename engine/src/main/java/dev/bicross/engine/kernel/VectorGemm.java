@@ -62,7 +62,7 @@ final class VectorGemm {
     /** Panels per sweep under one row tile in the tile-outer order: their K slices fill at most this (L2). */
     static final int SWEEP_BYTES = 384 * 1024;
 
-    /** Per thread, tile-outer order only: a block's rows of one K slice at the row stride K_BLOCK. */
+    /** Per thread: a block's rows of one K slice at the row stride K_BLOCK ({@link #copyBlockRows}). */
     private static final ThreadLocal<float[]> BLOCK_ROWS =
             ThreadLocal.withInitial(() -> new float[ROW_BLOCK * K_BLOCK]);
 
@@ -430,9 +430,8 @@ final class VectorGemm {
 
     /**
      * The 6 × 2 micro-kernel on six rows of {@link #copyBlockRows}' buffer, row i at x[x0 + i·K_BLOCK …]: the
-     * arithmetic of {@link #fullKernel} (the same sums in the same order), addressed from one register. At 256
-     * bits it measured 1.2× {@link #fullKernel} on rows read in place (84–88 → 100–108 GFLOP/s on one Zen 4
-     * core, 256-bit vectors).
+     * arithmetic of {@link #fullKernel} (the same sums in the same order), addressed from one register: 1.2×
+     * {@link #fullKernel} on rows read in place at 256 bits (84–88 → 100–108 GFLOP/s on one Zen 4 core).
      */
     private static void bufferedKernel(float[] x, int x0, float[] w, int wOffset, int kc, float[] bias,
                                        int biasOffset, float[] c, int cOffset, int ldc, boolean first) {
@@ -500,27 +499,21 @@ final class VectorGemm {
         float[] s = first ? (bias == null ? NO_BIAS : bias) : c;
         int s0 = first ? (bias == null ? 0 : biasOffset) : cOffset;
         int step = first ? 0 : ldc;
-        int last = valid - 1;
+        int last = valid - 1; // rows 0–6 are always valid
         FloatVector c0A = FloatVector.fromArray(S, s, s0);
         FloatVector c0B = FloatVector.fromArray(S, s, s0 + L);
-        int s1 = s0 + Math.min(1, last) * step;
-        FloatVector c1A = FloatVector.fromArray(S, s, s1);
-        FloatVector c1B = FloatVector.fromArray(S, s, s1 + L);
-        int s2 = s0 + Math.min(2, last) * step;
-        FloatVector c2A = FloatVector.fromArray(S, s, s2);
-        FloatVector c2B = FloatVector.fromArray(S, s, s2 + L);
-        int s3 = s0 + Math.min(3, last) * step;
-        FloatVector c3A = FloatVector.fromArray(S, s, s3);
-        FloatVector c3B = FloatVector.fromArray(S, s, s3 + L);
-        int s4 = s0 + Math.min(4, last) * step;
-        FloatVector c4A = FloatVector.fromArray(S, s, s4);
-        FloatVector c4B = FloatVector.fromArray(S, s, s4 + L);
-        int s5 = s0 + Math.min(5, last) * step;
-        FloatVector c5A = FloatVector.fromArray(S, s, s5);
-        FloatVector c5B = FloatVector.fromArray(S, s, s5 + L);
-        int s6 = s0 + Math.min(6, last) * step;
-        FloatVector c6A = FloatVector.fromArray(S, s, s6);
-        FloatVector c6B = FloatVector.fromArray(S, s, s6 + L);
+        FloatVector c1A = FloatVector.fromArray(S, s, s0 + step);
+        FloatVector c1B = FloatVector.fromArray(S, s, s0 + step + L);
+        FloatVector c2A = FloatVector.fromArray(S, s, s0 + 2 * step);
+        FloatVector c2B = FloatVector.fromArray(S, s, s0 + 2 * step + L);
+        FloatVector c3A = FloatVector.fromArray(S, s, s0 + 3 * step);
+        FloatVector c3B = FloatVector.fromArray(S, s, s0 + 3 * step + L);
+        FloatVector c4A = FloatVector.fromArray(S, s, s0 + 4 * step);
+        FloatVector c4B = FloatVector.fromArray(S, s, s0 + 4 * step + L);
+        FloatVector c5A = FloatVector.fromArray(S, s, s0 + 5 * step);
+        FloatVector c5B = FloatVector.fromArray(S, s, s0 + 5 * step + L);
+        FloatVector c6A = FloatVector.fromArray(S, s, s0 + 6 * step);
+        FloatVector c6B = FloatVector.fromArray(S, s, s0 + 6 * step + L);
         int s7 = s0 + Math.min(7, last) * step;
         FloatVector c7A = FloatVector.fromArray(S, s, s7);
         FloatVector c7B = FloatVector.fromArray(S, s, s7 + L);
