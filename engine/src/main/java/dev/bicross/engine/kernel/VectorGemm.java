@@ -228,19 +228,19 @@ final class VectorGemm {
         } else {
             int xLast = xRow + (r1 - r) - 1;
             for (int t = 0; t < valid; t += MR) {
-                tile(blockRows, K_BLOCK, xRow + t, xLast, 0, r + t, Math.min(MR, valid - t), w, p, data, wOffset,
-                        k0, kc, bias, y, rows, groupWidth);
+                tile(blockRows, xRow + t, xLast, r + t, Math.min(MR, valid - t), w, p, data, wOffset, k0, kc, bias,
+                        y, rows, groupWidth);
             }
         }
     }
 
     /**
      * Rows r … r + valid − 1 (valid ≤ MR) of panel p over the K slice [k0, k0 + kc), whose runs start at
-     * data[wOffset], through the micro-kernel; their inputs are rows xRow … of x (row stride ldx, from column xk0;
-     * rows past xLast read xLast).
+     * data[wOffset], through {@link #kernel}; their inputs are rows xRow … of {@link #copyBlockRows}' buffer (rows
+     * past xLast read xLast).
      */
-    private static void tile(float[] x, int ldx, int xRow, int xLast, int xk0, int r, int valid, PanelSource w,
-                             int p, float[] data, int wOffset, int k0, int kc, float[] bias, float[] y, int rows,
+    private static void tile(float[] blockRows, int xRow, int xLast, int r, int valid, PanelSource w, int p,
+                             float[] data, int wOffset, int k0, int kc, float[] bias, float[] y, int rows,
                              int groupWidth) {
         int out = w.out();
         boolean first = k0 == 0;
@@ -249,8 +249,8 @@ final class VectorGemm {
         int yOffset = yOffset(col, r, rows, groupWidth);
         if (width == NR) {
             // the bias is the accumulators' start value, in the first K slice only
-            kernel(x, ldx, xRow, xLast, xk0, data, wOffset, kc, first ? bias : null, col, y, yOffset, groupWidth,
-                    valid, first);
+            kernel(blockRows, K_BLOCK, xRow, xLast, 0, data, wOffset, kc, first ? bias : null, col, y, yOffset,
+                    groupWidth, valid, first);
         } else {
             // the last panel when out is not a multiple of NR: through a full-width tile
             float[] tile = TILE.get();
@@ -258,7 +258,7 @@ final class VectorGemm {
             if (!first) {
                 copyRows(y, yOffset, groupWidth, tile, 0, NR, valid, width); // the partial sums so far
             }
-            kernel(x, ldx, xRow, xLast, xk0, data, wOffset, kc, tileBias, 0, tile, 0, NR, valid, first);
+            kernel(blockRows, K_BLOCK, xRow, xLast, 0, data, wOffset, kc, tileBias, 0, tile, 0, NR, valid, first);
             copyRows(tile, 0, NR, y, yOffset, groupWidth, valid, width);
         }
     }
